@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Install every Debian package that the build, the tests and `make run` need, and only the
+# missing ones. `make run` and `make test` call this first, so a fresh Debian 12 machine needs
+# nothing else. Usage: scripts/bootstrap.sh [--check]   (--check: only report, exit 1 if missing)
+set -euo pipefail
+
+PACKAGES=(
+    # build
+    build-essential pkg-config git
+    libevent-dev libzmq3-dev libmsgpack-dev libpq-dev libcurl4-openssl-dev libjwt-dev
+    libssl-dev libjansson-dev libargon2-dev
+    # code generation, embedding SQL, test harness
+    python3 python3-pytest python3-zmq python3-msgpack python3-psycopg2
+    # fuzzing and sanitizers (clang's libFuzzer and runtimes; llvm-symbolizer for reports)
+    clang libclang-rt-14-dev llvm
+    # tests and `make run`: a private PostgreSQL, HTTP client, process tools, TAP runner
+    postgresql curl procps util-linux perl iproute2
+    # style check; offline validation of docker-compose.yml
+    clang-format docker-compose
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+    echo "bootstrap: missing packages: ${missing[*]}" >&2
+    exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "bootstrap: missing Debian packages: ${missing[*]}" >&2
+    echo "bootstrap: run this as root to install them: sudo $0" >&2
+    echo "           (or: sudo apt-get install --no-install-recommends ${missing[*]})" >&2
+    exit 1
+fi
+
+# PostgreSQL's package would create and start a system-wide cluster; we run private ones.
+if [[ " ${missing[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf
+fi
+
+echo "bootstrap: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >&2
+echo "bootstrap: done" >&2
