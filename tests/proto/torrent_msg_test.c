@@ -1,0 +1,254 @@
+/* GENERATED SOURCE CODE, DO NOT EDIT — from proto/torrent.toml
+ * SPDX-License-Identifier: MIT
+ * Tests of the torrent codecs: each message is built from its schema test values, encoded,
+ * decoded, compared field by field, re-encoded and compared byte for byte (zproto's self-test),
+ * compared with its golden encoding in tests/proto/golden/torrent/ and printed. Each str, bin,
+ * list and map field is also tried at its max and past it. Run from the repository root. */
+#include "cm.h"
+#include "torrent_msg.h"
+#include "../tap.h"
+
+/* --- Helpers --- */
+
+enum {
+    TEST_BUF_CAP = CM_POOL_MSG_MAX, /* room for any encoding */
+    TEST_PRINT_MAX = 64 * 1024,     /* room for any printed line */
+};
+
+/* The TAP name "MSG: what", in a static buffer: valid until the next call. */
+static const char *s_name(const char *msg, const char *what)
+{
+    static char name[256];
+    snprintf(name, sizeof(name), "%s: %s", msg, what);
+    return name;
+}
+
+/* Print the bytes of `buf` as a TAP diagnostic, in hex. */
+static void s_diag_hex(const char *what, const cm_buf_t *buf)
+{
+    char hex[2 * 64 + 4] = "";
+    size_t len = cm_buf_len(buf);
+    for (size_t i = 0; i < len && i < 64; i++)
+        snprintf(hex + 2 * i, 3, "%02x", cm_buf_data(buf)[i]);
+    if (len > 64)
+        memcpy(hex + 2 * 64, "...", 4);
+    diag("%s (%zu bytes): %s", what, len, hex);
+}
+
+/* True when two arrays of the same type hold the same bytes. */
+#define SAME_ARRAY(x, y) (memcmp((x), (y), sizeof(x)) == 0)
+
+/* True when `a` and `b` hold the same bytes. */
+static bool s_same(const cm_buf_t *a, const cm_buf_t *b)
+{
+    return cm_buf_len(a) == cm_buf_len(b) &&
+           memcmp(cm_buf_data(a), cm_buf_data(b), cm_buf_len(a)) == 0;
+}
+
+/* Read a whole file into `buf`; -1 when it cannot be read. */
+static int s_read_file(const char *path, cm_buf_t *buf)
+{
+    unsigned char chunk[4096];
+    int rc = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    for (;;) {
+        size_t n = fread(chunk, 1, sizeof(chunk), f);
+        if (n == 0)
+            break;
+        if (cm_buf_append(buf, chunk, n) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (ferror(f))
+        rc = -1;
+    fclose(f);
+    return rc;
+}
+
+/* Compare an encoding with tests/proto/golden/torrent/<msg>.mp, written by `make proto-golden`
+ * from the schema with the generator's own msgpack encoder. */
+static void s_golden(const cm_buf_t *enc, const char *msg)
+{
+    char path[256];
+    cm_buf_t *want = cm_buf_new(TEST_BUF_CAP);
+
+    snprintf(path, sizeof(path), "tests/proto/golden/torrent/%s.mp", msg);
+    if (s_read_file(path, want) < 0) {
+        ok(0, s_name(msg, "golden file readable"));
+        diag("cannot read %s: run `make proto-golden` from the repository root", path);
+    } else if (!ok(s_same(enc, want), s_name(msg, "encoding matches its golden file"))) {
+        s_diag_hex("got ", enc);
+        s_diag_hex("want", want);
+        diag("if the change is intended, run `make proto-golden` and review the diff");
+    }
+    cm_buf_destroy(&want);
+}
+
+/* Encode `a`, decode that into `b`, encode `b` and compare the two encodings. Leaves the first
+ * encoding in `enc` (the views of `b` point into it). */
+static void s_round_trip(int id, const void *a, void *b, cm_buf_t *enc)
+{
+    const char *msg = torrent_msg_name(id);
+    cm_buf_t *again = cm_buf_new(TEST_BUF_CAP);
+
+    cm_buf_reset(enc);
+    is_int(torrent_msg_encode(id, a, enc), 0, s_name(msg, "encodes"));
+    int rc = torrent_msg_decode(id, b, cm_buf_data(enc), cm_buf_len(enc));
+    is_int(rc, 0, s_name(msg, "decodes"));
+    is_int(torrent_msg_encode(id, b, again), 0, s_name(msg, "re-encodes"));
+    ok(s_same(enc, again), s_name(msg, "re-encoding is identical"));
+    cm_buf_destroy(&again);
+}
+
+/* The same without TAP output: true when every step passed. */
+static bool s_cycle(int id, const void *a, void *b)
+{
+    cm_buf_t *enc = cm_buf_new(TEST_BUF_CAP);
+    cm_buf_t *again = cm_buf_new(TEST_BUF_CAP);
+    bool pass = torrent_msg_encode(id, a, enc) == 0 &&
+                torrent_msg_decode(id, b, cm_buf_data(enc), cm_buf_len(enc)) == 0 &&
+                torrent_msg_encode(id, b, again) == 0 && s_same(enc, again);
+    cm_buf_destroy(&again);
+    cm_buf_destroy(&enc);
+    return pass;
+}
+
+/* True when encoding `a` is refused. */
+static bool s_refused(int id, const void *a)
+{
+    cm_buf_t *enc = cm_buf_new(TEST_BUF_CAP);
+    bool refused = torrent_msg_encode(id, a, enc) == -1;
+    cm_buf_destroy(&enc);
+    return refused;
+}
+
+/* print writes exactly one line, starting with the protocol and message names. */
+static void s_print(int id, const void *m)
+{
+    static char text[TEST_PRINT_MAX];
+    const char *msg = torrent_msg_name(id);
+    char want[64];
+
+    memset(text, 0, sizeof(text));
+    FILE *f = fmemopen(text, sizeof(text) - 1, "w");
+    if (!ok(f != NULL, s_name(msg, "fmemopen")))
+        return;
+    torrent_msg_print(id, m, f);
+    fclose(f);
+    snprintf(want, sizeof(want), "torrent.%s", msg);
+    size_t len = strlen(text);
+    bool line = len > 0 && strchr(text, '\n') == text + len - 1;
+    ok(line && strncmp(text, want, strlen(want)) == 0, s_name(msg, "prints one line"));
+    diag("%.*s", (int)strcspn(text, "\n"), text);
+}
+
+/* --- READY --- */
+
+/* The schema's test values. */
+static void s_fill_ready(struct torrent_ready *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->worker_id, "worker-1", 8);
+    memcpy(m->version, "0.1.0", 5);
+    m->capacity = 8;
+    m->free_cache_bytes = UINT64_C(10737418240);
+}
+
+static void s_test_ready(cm_buf_t *enc)
+{
+    struct torrent_ready a, b;
+
+    s_fill_ready(&a);
+    s_round_trip(TORRENT_MSG_READY, &a, &b, enc);
+    is_str(b.worker_id, a.worker_id, s_name("READY", "worker_id"));
+    is_str(b.version, a.version, s_name("READY", "version"));
+    ok(b.capacity == a.capacity, s_name("READY", "capacity"));
+    ok(b.free_cache_bytes == a.free_cache_bytes, s_name("READY", "free_cache_bytes"));
+    s_golden(enc, "READY");
+    s_print(TORRENT_MSG_READY, &b);
+
+    s_fill_ready(&a);
+    memset(a.worker_id, 'x', 64);
+    ok(s_cycle(TORRENT_MSG_READY, &a, &b), s_name("READY", "worker_id at its max"));
+    a.worker_id[64] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_READY, &a), s_name("READY", "worker_id past its max refused"));
+    memcpy(a.worker_id, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_READY, &a), s_name("READY", "worker_id not UTF-8 refused"));
+
+    s_fill_ready(&a);
+    memset(a.version, 'x', 32);
+    ok(s_cycle(TORRENT_MSG_READY, &a, &b), s_name("READY", "version at its max"));
+    a.version[32] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_READY, &a), s_name("READY", "version past its max refused"));
+    memcpy(a.version, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_READY, &a), s_name("READY", "version not UTF-8 refused"));
+}
+
+/* --- HEARTBEAT --- */
+
+/* The schema's test values. */
+static void s_fill_heartbeat(struct torrent_heartbeat *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->torrents = 2;
+    m->peers = 47;
+    m->down_bps = UINT64_C(5242880);
+    m->up_bps = UINT64_C(65536);
+    m->free_cache_bytes = UINT64_C(10737418240);
+    m->draining = true;
+}
+
+static void s_test_heartbeat(cm_buf_t *enc)
+{
+    struct torrent_heartbeat a, b;
+
+    s_fill_heartbeat(&a);
+    s_round_trip(TORRENT_MSG_HEARTBEAT, &a, &b, enc);
+    ok(b.torrents == a.torrents, s_name("HEARTBEAT", "torrents"));
+    ok(b.peers == a.peers, s_name("HEARTBEAT", "peers"));
+    ok(b.down_bps == a.down_bps, s_name("HEARTBEAT", "down_bps"));
+    ok(b.up_bps == a.up_bps, s_name("HEARTBEAT", "up_bps"));
+    ok(b.free_cache_bytes == a.free_cache_bytes, s_name("HEARTBEAT", "free_cache_bytes"));
+    ok(b.draining == a.draining, s_name("HEARTBEAT", "draining"));
+    s_golden(enc, "HEARTBEAT");
+    s_print(TORRENT_MSG_HEARTBEAT, &b);
+}
+
+/* --- Protocol --- */
+
+static void s_test_protocol(void)
+{
+    union torrent_msg u;
+    cm_buf_t *enc = cm_buf_new(64);
+
+    memset(&u, 0, sizeof(u));
+    is_int(torrent_proto.id, TORRENT_PROTO, "torrent: protocol number");
+    is_int(torrent_proto.version, TORRENT_VERSION, "torrent: version");
+    is_str(torrent_proto.name, "torrent", "torrent: name");
+    is_int(torrent_proto.nmsgs, 2, "torrent: 2 messages");
+    const struct cm_proto_msg *d = cm_proto_find(&torrent_proto, TORRENT_MSG_READY);
+    ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "READY: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_READY), "READY", "READY: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_HEARTBEAT);
+    ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "HEARTBEAT: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_HEARTBEAT), "HEARTBEAT", "HEARTBEAT: name");
+    is_str(torrent_msg_name(3), "?", "torrent: unknown id has no name");
+    is_str(torrent_msg_name(-1), "?", "torrent: negative id has no name");
+    is_int(torrent_msg_decode(3, &u, "\x80", 1), -1, "torrent: unknown id: no decode");
+    is_int(torrent_msg_encode(3, &u, enc), -1, "torrent: unknown id: no encode");
+    cm_buf_destroy(&enc);
+}
+
+int main(void)
+{
+    cm_buf_t *enc = cm_buf_new(TEST_BUF_CAP);
+
+    s_test_protocol();
+    s_test_ready(enc);
+    s_test_heartbeat(enc);
+    cm_buf_destroy(&enc);
+    return done_testing();
+}
