@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT
+ * cm_service: the shared skeleton of every daemon's main(). */
+#include "cm.h"
+#include "cm_service.h"
+
+int cm_service_main(struct cm_service *svc, int argc, char **argv)
+{
+    int argi = cm_daemon_init(svc->daemon, argc, argv);
+    const char *name = svc->daemon->name;
+    char err[CM_ERR_LEN * 2];
+    int rc = 1;
+    struct cm_service_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+
+    if (svc->database_url && svc->migrations) {
+        int applied = cm_migrate_run(*svc->database_url, name, svc->migrations, *svc->nmigrations,
+                                     (int)*svc->db_wait_ms, err, sizeof(err));
+        if (applied < 0) {
+            cm_log_e("main", 0, "%s", err);
+            cm_daemon_fini();
+            return 1;
+        }
+    }
+
+    ctx.base = event_base_new();
+    ctx.zctx = zmq_ctx_new();
+    if (!ctx.base || !ctx.zctx) {
+        cm_log_e("main", 0, "cannot create the event loop or the ZeroMQ context");
+        goto out;
+    }
+    zmq_ctx_set(ctx.zctx, ZMQ_IO_THREADS, 1);
+    if (svc->database_url) {
+        struct cm_pg_opts po = {.conninfo = *svc->database_url, .app_name = name};
+        ctx.pg = cm_pg_new(ctx.base, &po);
+        svc->health.pg = ctx.pg;
+    }
+    if (svc->bind) {
+        struct cm_rpc_opts ro = {.name = name, .protos = svc->protos};
+        ctx.rpc = cm_rpc_server_new(ctx.base, ctx.zctx, &ro, *svc->bind, ctx.bound,
+                                    sizeof(ctx.bound), err, sizeof(err));
+        if (!ctx.rpc) {
+            cm_log_e("main", 0, "%s", err);
+            goto out;
+        }
+        svc->health.service = svc->health.service ? svc->health.service : name;
+        cm_health_serve(ctx.rpc, &svc->health);
+        snprintf(ctx.ready, sizeof(ctx.ready), "rpc=%s", ctx.bound);
+    }
+    if (svc->setup && svc->setup(&ctx, argc, argv, argi, svc->arg) < 0)
+        goto out;
+
+    cm_daemon_signals(ctx.base);
+    cm_daemon_ready("%s", ctx.ready);
+    if (event_base_dispatch(ctx.base) < 0) {
+        cm_log_e("main", 0, "the event loop failed");
+        goto out;
+    }
+    rc = 0;
+out:
+    if (svc->teardown)
+        svc->teardown(&ctx, svc->arg);
+    cm_rpc_destroy(&ctx.rpc);
+    cm_pg_destroy(&ctx.pg);
+    if (ctx.zctx)
+        zmq_ctx_term(ctx.zctx);
+    cm_daemon_fini();
+    if (ctx.base)
+        event_base_free(ctx.base);
+    libevent_global_shutdown();
+    if (rc == 0)
+        cm_log_n("main", 0, "stopped");
+    return rc;
+}
