@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT
+ * bt_pool: the worker's side of the pool protocol. A DEALER connected to the stream-proxy's
+ * pool ROUTER: READY on every (re)connect, HEARTBEAT every interval with load figures, and
+ * the requests the proxy sends (PING now; OPEN, READ, METADATA, SCRAPE, STATUS later). When
+ * the proxy falls silent for CM_HB_LIVENESS intervals (it restarted, or died), cm_rpc re-creates
+ * the socket and we announce ourselves again. */
+#ifndef BT_POOL_H
+#define BT_POOL_H
+#include "cm.h"
+#include "cm_rpc.h"
+
+typedef struct bt_pool bt_pool_t;
+
+struct bt_pool_opts {
+    const char *endpoint;  /* the proxy's pool endpoint */
+    const char *worker_id; /* stable id (hostname, pod name) */
+    uint32_t capacity;     /* streams this worker accepts */
+    int heartbeat_ms;      /* interval */
+};
+
+/* Connect (the proxy need not be up yet). Caller owns the result (bt_pool_destroy).
+ * NULL with a sentence in `err`. */
+bt_pool_t *bt_pool_new(struct event_base *base, void *zctx, const struct bt_pool_opts *opts,
+                       char *err, size_t errlen);
+
+void bt_pool_destroy(bt_pool_t **self_p);
+
+#endif
