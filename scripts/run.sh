@@ -15,7 +15,10 @@ STATE=${STATE_DIR:-$ROOT/.state}
 WORKERS=${WORKERS:-1}
 [[ "$WORKERS" =~ ^[1-9][0-9]?$ ]] || { echo "run: WORKERS must be 1..99, got '$WORKERS'" >&2; exit 2; }
 mkdir -p "$STATE/logs"
-chmod 700 "$STATE"
+# Traversable (the postgres user keeps its cluster in $STATE/pg) but not listable; the
+# secrets file and the logs are the owner's only.
+chmod 711 "$STATE"
+chmod 700 "$STATE/logs"
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -77,9 +80,11 @@ trap 'stop_all; exit 130' INT TERM
 trap 'stop_all' EXIT
 
 start() { # start NAME BINARY [ENV=VALUE...]
+    # Each daemon gets its own session: Ctrl-C reaches this script only, which stops the
+    # daemons itself (SIGTERM, by PID) and then PostgreSQL.
     local name=$1 bin=$2
     shift 2
-    env "$@" "$BIN/$bin" 2> >(tee -a "$STATE/logs/$name.log" >&2) &
+    setsid env "$@" "$BIN/$bin" </dev/null 2> >(tee -a "$STATE/logs/$name.log" >&2) &
     PIDS+=($!)
     NAMES+=("$name")
 }
