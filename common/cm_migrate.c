@@ -134,8 +134,10 @@ static PGconn *s_connect(const char *conninfo, int wait_ms, char *err, size_t er
         PQfinish(conn);
         uint64_t now = s_now_ms();
         if (now >= deadline) {
-            s_err(err, errlen, "the database did not accept connections within %d ms: %s", wait_ms,
-                  msg);
+            s_err(err, errlen,
+                  "the database did not accept connections within %d ms: %s (check DATABASE_URL "
+                  "and that PostgreSQL runs; DB_WAIT sets how long to wait)",
+                  wait_ms, msg);
             return NULL;
         }
         if (last_log == 0 || now - last_log >= S_WAIT_LOG_EVERY_MS) {

@@ -148,3 +148,31 @@ def test_expired_request_gets_no_answer(stack):
         assert call(s, COMMON, PING) is not None  # and the daemon is fine
     finally:
         s.close()
+
+
+def test_all_stop_cleanly_on_sigint(stack):
+    stack.start_core(workers=1)
+    for name in ("gateway", "worker-1", "stream-proxy", "source-discovery", "auth"):
+        assert stack.daemons[name].stop(signal.SIGINT) == 0, stack.daemons[name].text()[-2000:]
+
+
+CANARY = "S3cretCanary9f7d"
+
+
+def test_database_password_never_logged(bare, pg, tmp_path):
+    """A password in DATABASE_URL reaches no log line, on success or on failure, even in debug."""
+    good = pg.url + "&password=" + CANARY
+    bad = "postgresql:///marquee?host=%s/nowhere&user=postgres&password=%s&connect_timeout=1" \
+        % (tmp_path, CANARY)
+    auth = bare.spawn("auth", "auth", {"DATABASE_URL": good, "AUTH_BIND": "tcp://127.0.0.1:*",
+                                       "LOG_LEVEL": "debug"})
+    assert ping(auth.ready["rpc"])
+    failing = bare.spawn("auth-bad", "auth", {"DATABASE_URL": bad, "DB_WAIT": "1500ms",
+                                              "AUTH_BIND": "tcp://127.0.0.1:*",
+                                              "LOG_LEVEL": "debug"}, ready=False)
+    failing.expect_exit = 1
+    assert failing.proc.wait(15) == 1
+    assert "database" in failing.text()
+    auth.stop()
+    for d in (auth, failing):
+        assert CANARY not in d.text(), "%s logged the database password" % d.name
