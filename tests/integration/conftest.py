@@ -287,6 +287,40 @@ def ping(endpoint, timeout=3.0):
         s.close()
 
 
+class FakePool:
+    """A ROUTER standing in for the stream-proxy's pool, to talk to one worker directly."""
+
+    def __init__(self):
+        self.sock = zmq.Context.instance().socket(zmq.ROUTER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.endpoint = "tcp://127.0.0.1:%d" % self.sock.bind_to_random_port("tcp://127.0.0.1")
+
+    def wait_for(self, pred, timeout, what):
+        """Frames [identity, header, body, ...] of the first message whose decoded header
+        satisfies pred(header); other messages are skipped."""
+        def one():
+            while self.sock.poll(100):
+                f = self.sock.recv_multipart()
+                if len(f) >= 2:
+                    try:
+                        h = msgpack.unpackb(f[1])
+                    except Exception:
+                        continue
+                    if isinstance(h, list) and len(h) >= 5 and pred(h):
+                        return f
+            return None
+        return wait_until(one, timeout, what=what)
+
+    def ping(self, identity, timeout=5):
+        """PING the worker at `identity` and wait for its PONG."""
+        rid = next_rid()
+        self.sock.send_multipart([identity, header(COMMON, PING, rid), msgpack.packb({})])
+        self.wait_for(lambda h: h[2] == PONG and h[3] == rid, timeout, "PONG from the worker")
+
+    def close(self):
+        self.sock.close()
+
+
 def http(url, method="GET", body=None, headers=None, timeout=10):
     """(status, headers dict with lower-case names, body bytes, seconds)."""
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})

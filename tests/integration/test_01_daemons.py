@@ -6,8 +6,8 @@ import msgpack
 import pytest
 import zmq
 
-from conftest import (BIN, COMMON, HEARTBEAT, PING, PONG, READY, TORRENT, call, header,
-                      next_rid, ping, recv, wait_until)
+from conftest import (BIN, COMMON, HEARTBEAT, PING, PONG, READY, TORRENT, FakePool, call, header,
+                      ping, recv)
 
 DAEMONS = ["gateway", "auth", "source-discovery", "stream-proxy", "torrent-worker"]
 
@@ -82,40 +82,19 @@ def test_all_start_answer_ping_and_stop_cleanly(stack):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_worker_registers_answers_ping_and_stops(bare, sig):
     """A worker against a fake pool: READY, heartbeats, PONG, and exit 0 on the signal."""
-    ctx = zmq.Context.instance()
-    pool = ctx.socket(zmq.ROUTER)
-    pool.setsockopt(zmq.LINGER, 0)
-    port = pool.bind_to_random_port("tcp://127.0.0.1")
+    pool = FakePool()
     try:
         w = bare.spawn("worker", "torrent-worker",
-                       {"STREAM_POOL_ENDPOINT": "tcp://127.0.0.1:%d" % port, "WORKER_ID": "wx"})
-        def ready():
-            while pool.poll(100):
-                f = pool.recv_multipart()
-                h = msgpack.unpackb(f[1])
-                if h[0] == TORRENT and h[2] == READY:
-                    return f
-            return None
-
-        frames = wait_until(ready, 10, what="READY from the worker")
+                       {"STREAM_POOL_ENDPOINT": pool.endpoint, "WORKER_ID": "wx"})
+        frames = pool.wait_for(lambda h: h[0] == TORRENT and h[2] == READY, 10,
+                               "READY from the worker")
         ident = frames[0]
         hdr = msgpack.unpackb(frames[1])
         body = msgpack.unpackb(frames[2], strict_map_key=False)
         assert hdr[1] == 1 and body[1] == "wx" and body[3] == 32  # version, id, capacity
         # Answer with a heartbeat (the proxy's acknowledgement), then PING it.
-        pool.send_multipart([ident, header(TORRENT, HEARTBEAT, 0, 0), msgpack.packb({})])
-        rid = next_rid()
-        pool.send_multipart([ident, header(COMMON, PING, rid), msgpack.packb({})])
-
-        def pong():
-            while pool.poll(100):
-                f = pool.recv_multipart()
-                h = msgpack.unpackb(f[1])
-                if h[0] == COMMON and h[2] == PONG and h[3] == rid:
-                    return True
-            return False
-
-        wait_until(pong, 5, what="PONG from the worker")
+        pool.sock.send_multipart([ident, header(TORRENT, HEARTBEAT, 0, 0), msgpack.packb({})])
+        pool.ping(ident)
         assert w.stop(sig) == 0
     finally:
         pool.close()

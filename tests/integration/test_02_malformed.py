@@ -9,8 +9,8 @@ import msgpack
 import pytest
 import zmq
 
-from conftest import (COMMON, ERROR, HEALTH, HEALTH_OK, PING, PONG, READY, TORRENT, header,
-                      next_rid, ping, recv, wait_until)
+from conftest import (COMMON, ERROR, HEALTH, HEALTH_OK, PING, PONG, FakePool, header, next_rid,
+                      ping, recv, wait_until)
 
 CM_ERR_MALFORMED, CM_ERR_UNKNOWN_MSG, CM_ERR_VERSION = 2, 3, 4
 
@@ -105,35 +105,16 @@ def test_oversized_frame_disconnects_only_that_peer(stack):
 
 
 def test_malformed_frames_to_worker(bare):
-    ctx = zmq.Context.instance()
-    pool = ctx.socket(zmq.ROUTER)
-    pool.setsockopt(zmq.LINGER, 0)
-    port = pool.bind_to_random_port("tcp://127.0.0.1")
+    pool = FakePool()
     try:
-        w = bare.spawn("worker", "torrent-worker",
-                       {"STREAM_POOL_ENDPOINT": "tcp://127.0.0.1:%d" % port})
-
-        def first():
-            return pool.poll(100) and pool.recv_multipart()
-
-        ident = wait_until(first, 10, what="a message from the worker")[0]
+        w = bare.spawn("worker", "torrent-worker", {"STREAM_POOL_ENDPOINT": pool.endpoint})
+        ident = pool.wait_for(lambda h: True, 10, "a message from the worker")[0]
         for case, frames, want in cases():
-            pool.send_multipart([ident, *frames])
+            pool.sock.send_multipart([ident, *frames])
             assert w.alive(), "the worker died on: %s" % case
         time.sleep(0.3)
         assert w.alive()
-        rid = next_rid()
-        pool.send_multipart([ident, header(COMMON, PING, rid), msgpack.packb({})])
-
-        def pong():
-            while pool.poll(100):
-                f = pool.recv_multipart()
-                h = msgpack.unpackb(f[1])
-                if h[2] == PONG and h[3] == rid:
-                    return True
-            return False
-
-        wait_until(pong, 5, what="PONG after the malformed frames")
+        pool.ping(ident)
     finally:
         pool.close()
 

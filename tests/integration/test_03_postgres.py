@@ -2,7 +2,6 @@
 import subprocess
 
 import psycopg2
-import pytest
 
 from conftest import BIN, health, wait_until
 
