@@ -12,6 +12,7 @@ enum {
     CM_MP_DEPTH_MAX = 16,                       /* msgpack nesting accepted by cm_mp_check() */
     CM_ZMQ_HWM = 1000,                          /* send/receive high-water marks, in messages */
     CM_ZMQ_DRAIN_BATCH = 256,                   /* messages read per wake-up before yielding */
+    CM_ZMQ_LINGER_MS = 200,                     /* a closing socket flushes for at most this long */
     CM_RPC_PENDING_MAX = 4096,                  /* calls in flight per client */
     CM_RPC_TIMEOUT_MS = 5000,                   /* deadline of a call that names none */
     CM_IDENTITY_MAX = 255,                      /* a ZeroMQ routing identity, bytes */

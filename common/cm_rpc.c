@@ -13,8 +13,6 @@ enum {
     RPC_PROTOS_MAX = 8,       /* protocols per endpoint, common included */
     RPC_CALL_BUCKETS = 1024,  /* hash buckets of pending calls (power of two) */
     RPC_WARN_EVERY_MS = 1000, /* at most one malformed-input warning a second */
-    RPC_OUTBOX_MAX = 256,     /* client calls waiting for the connection to come up */
-    RPC_FLUSH_MS = 20,        /* retry of the outbox when no writable wake-up came */
 };
 
 struct route {
@@ -33,13 +31,6 @@ struct call {
     void *arg;          /* its argument */
     struct event *ev;   /* deadline timer, or a zero timer for an immediate failure */
     int fail_status;    /* when the timer fires: 0 = timeout, else this status */
-    /* While the connection is coming up, the encoded frames wait in the outbox. */
-    struct call *out_next; /* next in the outbox */
-    unsigned char *out;    /* header, body, payload bytes; NULL when not queued */
-    size_t out_hlen;       /* header bytes */
-    size_t out_blen;       /* body bytes */
-    size_t out_plen;       /* payload bytes */
-    bool out_payload;      /* a payload frame follows */
 };
 
 struct cm_defer {
@@ -69,9 +60,6 @@ struct cm_rpc {
     void *connect_arg;                             /* its argument */
     struct call *calls[RPC_CALL_BUCKETS];          /* pending calls by rid */
     size_t ncalls;                                 /* entries in calls */
-    struct call *outbox, *outbox_tail;             /* client: calls not sent yet (FIFO) */
-    size_t noutbox;                                /* entries in the outbox */
-    struct event *ev_flush;                        /* client: outbox retry timer */
     uint64_t next_rid;                             /* next fresh request id */
     struct cm_defer *defers;                       /* outstanding deferred replies */
     /* client heartbeats */
@@ -140,36 +128,14 @@ static uint64_t s_fresh_rid(cm_rpc_t *self)
     return rid;
 }
 
-/* Send already-encoded frames to `identity` (server) or the peer (client). */
-static int s_send_frames(cm_rpc_t *self, const cm_iov_t *identity, const cm_iov_t *hdr,
-                         const cm_iov_t *body, const cm_iov_t *payload)
+/* Send header + body (+ payload) to `identity` (server) or the peer (client). */
+static int s_send(cm_rpc_t *self, const cm_iov_t *identity, int proto, int msg, uint64_t rid,
+                  uint64_t deadline, const cm_iov_t *body, const cm_iov_t *payload)
 {
     if (!self->zs) {
         errno = EAGAIN;
         return -1;
     }
-    cm_iov_t frames[CM_MSG_FRAMES_MAX];
-    int n = 0;
-    if (self->server) {
-        if (!identity || !identity->len) {
-            errno = EHOSTUNREACH;
-            return -1;
-        }
-        frames[n++] = *identity;
-    }
-    frames[n++] = *hdr;
-    frames[n++] = body && body->len ? *body : (cm_iov_t){&s_empty_map, 1};
-    if (payload && payload->data)
-        frames[n++] = *payload;
-    int rc = cm_zsock_send(self->zs, frames, n);
-    if (rc == 0)
-        self->last_send = cm_mono_ms();
-    return rc;
-}
-
-/* Encode the header of (proto, msg, rid, deadline) into self->hbuf. */
-static int s_encode_hdr(cm_rpc_t *self, int proto, int msg, uint64_t rid, uint64_t deadline)
-{
     const struct cm_proto *p = s_proto(self, proto);
     struct cm_hdr h = {
         .proto = (uint16_t)proto,
@@ -183,21 +149,23 @@ static int s_encode_hdr(cm_rpc_t *self, int proto, int msg, uint64_t rid, uint64
         errno = EMSGSIZE;
         return -1;
     }
-    return 0;
-}
-
-/* Send header + body (+ payload) to `identity` (server) or the peer (client). */
-static int s_send(cm_rpc_t *self, const cm_iov_t *identity, int proto, int msg, uint64_t rid,
-                  uint64_t deadline, const cm_iov_t *body, const cm_iov_t *payload)
-{
-    if (!self->zs) {
-        errno = EAGAIN;
-        return -1;
+    cm_iov_t frames[CM_MSG_FRAMES_MAX];
+    int n = 0;
+    if (self->server) {
+        if (!identity || !identity->len) {
+            errno = EHOSTUNREACH;
+            return -1;
+        }
+        frames[n++] = *identity;
     }
-    if (s_encode_hdr(self, proto, msg, rid, deadline) < 0)
-        return -1;
-    cm_iov_t hdr = {cm_buf_data(self->hbuf), cm_buf_len(self->hbuf)};
-    return s_send_frames(self, identity, &hdr, body, payload);
+    frames[n++] = (cm_iov_t){cm_buf_data(self->hbuf), cm_buf_len(self->hbuf)};
+    frames[n++] = body && body->len ? *body : (cm_iov_t){&s_empty_map, 1};
+    if (payload && payload->data)
+        frames[n++] = *payload;
+    int rc = cm_zsock_send(self->zs, frames, n);
+    if (rc == 0)
+        self->last_send = cm_mono_ms();
+    return rc;
 }
 
 static cm_iov_t s_body_iov(const cm_buf_t *body)
@@ -247,97 +215,11 @@ static void s_call_unlink(cm_rpc_t *self, struct call *call)
     }
 }
 
-/* --- Outbox: client calls made before the connection is up --- */
-
-/* Take `call` out of the outbox, if it is there, and free its frames. */
-static void s_outbox_remove(cm_rpc_t *self, struct call *call)
-{
-    if (!call->out)
-        return;
-    struct call *prev = NULL;
-    for (struct call *c = self->outbox; c; prev = c, c = c->out_next) {
-        if (c != call)
-            continue;
-        if (prev)
-            prev->out_next = c->out_next;
-        else
-            self->outbox = c->out_next;
-        if (self->outbox_tail == c)
-            self->outbox_tail = prev;
-        self->noutbox--;
-        break;
-    }
-    cm_free(call->out);
-    call->out = NULL;
-    call->out_next = NULL;
-}
-
-/* Keep the frames of `call` (header in self->hbuf) until the connection takes them. */
-static void s_outbox_add(cm_rpc_t *self, struct call *call, const cm_iov_t *body,
-                         const cm_iov_t *payload)
-{
-    size_t hlen = cm_buf_len(self->hbuf);
-    size_t blen = body && body->len ? body->len : 0;
-    size_t plen = payload && payload->data ? payload->len : 0;
-    call->out = cm_malloc(hlen + blen + plen);
-    memcpy(call->out, cm_buf_data(self->hbuf), hlen);
-    if (blen)
-        memcpy(call->out + hlen, body->data, blen);
-    if (plen)
-        memcpy(call->out + hlen + blen, payload->data, plen);
-    call->out_hlen = hlen;
-    call->out_blen = blen;
-    call->out_plen = plen;
-    call->out_payload = payload && payload->data;
-    if (self->outbox_tail)
-        self->outbox_tail->out_next = call;
-    else
-        self->outbox = call;
-    self->outbox_tail = call;
-    self->noutbox++;
-    struct timeval tv = {0, RPC_FLUSH_MS * 1000};
-    evtimer_add(self->ev_flush, &tv);
-}
-
-/* Send what the outbox holds, in order, until the socket refuses. */
-static void s_outbox_flush(cm_rpc_t *self)
-{
-    while (self->outbox) {
-        struct call *c = self->outbox;
-        cm_iov_t hdr = {c->out, c->out_hlen};
-        cm_iov_t body = {c->out + c->out_hlen, c->out_blen};
-        cm_iov_t payload = {c->out + c->out_hlen + c->out_blen, c->out_plen};
-        if (s_send_frames(self, NULL, &hdr, &body, c->out_payload ? &payload : NULL) < 0)
-            break;
-        s_outbox_remove(self, c);
-    }
-    if (self->outbox) {
-        struct timeval tv = {0, RPC_FLUSH_MS * 1000};
-        evtimer_add(self->ev_flush, &tv);
-    }
-}
-
-static void s_on_flush(evutil_socket_t fd, short what, void *arg)
-{
-    CM_UNUSED(fd);
-    CM_UNUSED(what);
-    s_outbox_flush(arg);
-}
-
-static void s_on_writable(cm_zsock_t *zs, void *arg)
-{
-    CM_UNUSED(zs);
-    cm_rpc_t *self = arg;
-    if (self->outbox)
-        s_outbox_flush(self);
-}
-
 /* Unlink, run the callback, free. */
 static void s_call_finish(struct call *call, int status, const cm_msg_t *reply)
 {
     cm_rpc_t *self = call->rpc;
     s_call_unlink(self, call);
-    s_outbox_remove(self, call);
     event_free(call->ev);
     cm_rpc_call_fn *cb = call->cb;
     void *arg = call->arg;
@@ -372,12 +254,9 @@ static void s_fail_all(cm_rpc_t *self, int status)
         }
     }
     self->ncalls = 0;
-    self->outbox = self->outbox_tail = NULL;
-    self->noutbox = 0;
     while (list) {
         struct call *c = list;
         list = c->next;
-        cm_free(c->out);
         event_free(c->ev);
         cm_rpc_call_fn *cb = c->cb;
         void *arg = c->arg;
@@ -554,8 +433,6 @@ static int s_open_socket(cm_rpc_t *self, char *err, size_t errlen)
         return -1;
     }
     cm_zsock_set_handler(self->zs, s_on_msg, self);
-    if (!self->server)
-        cm_zsock_set_writable(self->zs, s_on_writable, self);
     return 0;
 }
 
@@ -677,7 +554,6 @@ cm_rpc_t *cm_rpc_client_new(struct event_base *base, void *zctx, const struct cm
     self->last_recv = cm_mono_ms();
     self->ev_hb = event_new(base, -1, EV_PERSIST, s_on_heartbeat, self);
     self->ev_reconnect = evtimer_new(base, s_on_reconnect, self);
-    self->ev_flush = evtimer_new(base, s_on_flush, self);
     /* Tick four times an interval so a death is noticed within a quarter interval. */
     int tick = CM_MAX(self->hb_interval_ms / 4, 10);
     struct timeval tv = {tick / 1000, (tick % 1000) * 1000};
@@ -695,8 +571,6 @@ static void s_free(cm_rpc_t *self)
         event_free(self->ev_hb);
     if (self->ev_reconnect)
         event_free(self->ev_reconnect);
-    if (self->ev_flush)
-        event_free(self->ev_flush);
     cm_zsock_destroy(&self->zs);
     cm_buf_destroy(&self->hbuf);
     cm_buf_destroy(&self->ebuf);
@@ -777,23 +651,10 @@ uint64_t cm_rpc_call(cm_rpc_t *self, const cm_iov_t *identity, int proto, int ms
     } else {
         cm_iov_t b = s_body_iov(body);
         uint64_t deadline = cm_now_ms() + (uint64_t)timeout_ms;
-        int rc = -1;
-        if (self->zs && s_encode_hdr(self, proto, msg, rid, deadline) == 0) {
-            cm_iov_t hdr = {cm_buf_data(self->hbuf), cm_buf_len(self->hbuf)};
-            /* A client whose connection is not up yet (ZMQ_IMMEDIATE refuses with EAGAIN)
-             * keeps the call in order in the outbox until it is, or until the deadline; a
-             * client whose peer was declared dead (no socket) fails at once. */
-            if (self->outbox && !self->server && self->noutbox < RPC_OUTBOX_MAX) {
-                s_outbox_add(self, call, &b, payload);
-                rc = 0;
-            } else {
-                rc = s_send_frames(self, identity, &hdr, &b, payload);
-                if (rc < 0 && errno == EAGAIN && !self->server && self->noutbox < RPC_OUTBOX_MAX) {
-                    s_outbox_add(self, call, &b, payload);
-                    rc = 0;
-                }
-            }
-        }
+        /* A client whose peer was declared dead has no socket: the call fails at once.
+         * Otherwise the DEALER queues it until the connection is up (its deadline in the
+         * header makes a late delivery harmless: the server drops expired requests). */
+        int rc = s_send(self, identity, proto, msg, rid, deadline, &b, payload);
         if (rc < 0) {
             call->fail_status = errno == EAGAIN && self->zs ? CM_ERR_BUSY : CM_ERR_UNAVAILABLE;
         } else {

@@ -8,7 +8,7 @@
  *     from inside cm_rpc_call(): with the reply, with CM_ERR_TIMEOUT when the deadline passes
  *     (a reply arriving after that is dropped), with CM_ERR_UNAVAILABLE when the peer has been
  *     declared dead (fail fast), or CM_ERR_BUSY when a queue is full. A client's call made
- *     while its connection is still coming up waits, in order, in a bounded outbox;
+ *     while its connection is still coming up waits in the socket's queue (up to the HWM);
  *   - a server drops requests whose deadline has already passed (the caller gave up), answers
  *     PING with PONG by itself, and answers malformed frames, unknown messages and unknown
  *     versions with common.ERROR (frames too broken to answer are dropped; never a crash);
@@ -77,8 +77,8 @@ int cm_rpc_handle(cm_rpc_t *self, int proto, int msg, cm_rpc_handler_fn *fn, voi
 void cm_rpc_on_peer(cm_rpc_t *self, cm_rpc_handler_fn *fn, void *arg);
 
 /* Client: called after each socket (re-)creation, and at once when the client exists already.
- * The TCP connection may not be up yet: with ZMQ_IMMEDIATE a send can still fail with EAGAIN,
- * so announcements must be retried until the peer acknowledges them. */
+ * The TCP connection may not be up yet, and the peer may not be the one that knew us: an
+ * announcement must be repeated until the peer acknowledges it. */
 void cm_rpc_on_connect(cm_rpc_t *self, void (*fn)(cm_rpc_t *rpc, void *arg), void *arg);
 
 /* Call `msg` of `proto` with `body` (NULL: empty map) and an optional `payload`.

@@ -6,18 +6,16 @@
 #define CM_ZSOCK_TAG 0xcb0f0002u
 
 struct cm_zsock {
-    uint32_t tag;              /* CM_ZSOCK_TAG while alive */
-    void *sock;                /* the libzmq socket */
-    int type;                  /* ZMQ_ROUTER, ZMQ_DEALER, ... */
-    size_t max_msg;            /* largest frame we accept */
-    struct event *ev_fd;       /* EV_READ|EV_PERSIST on ZMQ_FD */
-    struct event *ev_check;    /* zero-timeout re-check of ZMQ_EVENTS */
-    cm_zsock_msg_fn *fn;       /* message callback */
-    void *arg;                 /* its argument */
-    cm_zsock_writable_fn *wfn; /* writable callback */
-    void *warg;                /* its argument */
-    bool in_dispatch;          /* inside s_drain: destroy must be deferred */
-    bool dead;                 /* destroy was called during dispatch */
+    uint32_t tag;           /* CM_ZSOCK_TAG while alive */
+    void *sock;             /* the libzmq socket */
+    int type;               /* ZMQ_ROUTER, ZMQ_DEALER, ... */
+    size_t max_msg;         /* largest frame we accept */
+    struct event *ev_fd;    /* EV_READ|EV_PERSIST on ZMQ_FD */
+    struct event *ev_check; /* zero-timeout re-check of ZMQ_EVENTS */
+    cm_zsock_msg_fn *fn;    /* message callback */
+    void *arg;              /* its argument */
+    bool in_dispatch;       /* inside s_drain: destroy must be deferred */
+    bool dead;              /* destroy was called during dispatch */
 };
 
 static void s_free(cm_zsock_t *self)
@@ -26,11 +24,8 @@ static void s_free(cm_zsock_t *self)
         event_free(self->ev_fd);
     if (self->ev_check)
         event_free(self->ev_check);
-    if (self->sock) {
-        int zero = 0;
-        zmq_setsockopt(self->sock, ZMQ_LINGER, &zero, sizeof(zero));
-        zmq_close(self->sock);
-    }
+    if (self->sock)
+        zmq_close(self->sock); /* ZMQ_LINGER was set at creation */
     self->tag = 0xdeadbeef;
     cm_free(self);
 }
@@ -107,8 +102,6 @@ static void s_drain(cm_zsock_t *self)
         for (int i = 0; i < n; i++)
             zmq_msg_close(&frames[i]);
     }
-    if (!self->dead && self->wfn && (s_events(self) & ZMQ_POLLOUT))
-        self->wfn(self, self->warg);
     self->in_dispatch = false;
     if (self->dead) {
         s_free(self);
@@ -139,18 +132,16 @@ cm_zsock_t *cm_zsock_new(struct event_base *base, void *zctx, int type,
     self->max_msg = opts && opts->max_msg ? opts->max_msg : CM_MSG_MAX;
     int hwm = opts && opts->hwm ? opts->hwm : CM_ZMQ_HWM;
     int64_t maxmsg = (int64_t)self->max_msg;
-    int zero = 0, one = 1, idle = 30, intvl = 10;
+    int one = 1, idle = 30, intvl = 10, linger = CM_ZMQ_LINGER_MS;
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-    zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero));
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
     zmq_setsockopt(sock, ZMQ_TCP_KEEPALIVE, &one, sizeof(one));
     zmq_setsockopt(sock, ZMQ_TCP_KEEPALIVE_IDLE, &idle, sizeof(idle));
     zmq_setsockopt(sock, ZMQ_TCP_KEEPALIVE_INTVL, &intvl, sizeof(intvl));
     if (type == ZMQ_ROUTER)
         zmq_setsockopt(sock, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
-    if (type == ZMQ_DEALER)
-        zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof(one));
 
     int fd;
     size_t len = sizeof(fd);
@@ -186,13 +177,6 @@ void cm_zsock_set_handler(cm_zsock_t *self, cm_zsock_msg_fn *fn, void *arg)
     assert(self && self->tag == CM_ZSOCK_TAG);
     self->fn = fn;
     self->arg = arg;
-}
-
-void cm_zsock_set_writable(cm_zsock_t *self, cm_zsock_writable_fn *fn, void *arg)
-{
-    assert(self && self->tag == CM_ZSOCK_TAG);
-    self->wfn = fn;
-    self->warg = arg;
 }
 
 int cm_zsock_bind(cm_zsock_t *self, const char *endpoint, char *bound, size_t boundlen, char *err,

@@ -9,9 +9,11 @@
  * forever with messages waiting in it.
  *
  * The socket options are set here, in one place: ZMQ_MAXMSGSIZE (a bigger frame disconnects
- * the peer), HWMs, ZMQ_LINGER 0 (close never blocks), ZMQ_ROUTER_MANDATORY on ROUTER (a send to
- * a gone peer fails with EHOSTUNREACH instead of vanishing), ZMQ_IMMEDIATE on DEALER (no
- * queueing for a peer that is not connected), TCP keep-alives.
+ * the peer), HWMs, ZMQ_LINGER of CM_ZMQ_LINGER_MS (a reply sent just before a close still goes
+ * out, and closing never blocks longer than that), ZMQ_ROUTER_MANDATORY on ROUTER (a send to
+ * a gone peer fails with EHOSTUNREACH instead of vanishing), TCP keep-alives. Not ZMQ_IMMEDIATE:
+ * with it, libzmq throws away messages that arrived but were not read yet when the peer
+ * disconnects (a reply sent just before a daemon stops would be lost).
  * Everything runs on the loop's thread. */
 #ifndef CM_ZSOCK_H
 #define CM_ZSOCK_H
@@ -36,16 +38,12 @@ typedef void(cm_zsock_msg_fn)(cm_zsock_t *zs, zmq_msg_t *frames, int nframes, vo
 cm_zsock_t *cm_zsock_new(struct event_base *base, void *zctx, int type,
                          const struct cm_zsock_opts *opts);
 
-/* Close the socket (linger 0) and free it; sets *self_p to NULL. Safe inside the callback. */
+/* Close the socket (bounded linger) and free it; sets *self_p to NULL. Safe inside the
+ * callback. */
 void cm_zsock_destroy(cm_zsock_t **self_p);
 
 /* Set the message callback. */
 void cm_zsock_set_handler(cm_zsock_t *self, cm_zsock_msg_fn *fn, void *arg);
-
-/* Called on a wake-up when the socket can send (ZMQ_POLLOUT), e.g. once a connection is up:
- * the moment to flush messages that a send refused with EAGAIN. May send or destroy. */
-typedef void(cm_zsock_writable_fn)(cm_zsock_t *zs, void *arg);
-void cm_zsock_set_writable(cm_zsock_t *self, cm_zsock_writable_fn *fn, void *arg);
 
 /* Bind to `endpoint`. The endpoint actually bound (tcp://127.0.0.1:*, a port picked by the
  * system, becomes tcp://127.0.0.1:41234) goes to `bound` when not NULL.
@@ -57,7 +55,7 @@ int cm_zsock_bind(cm_zsock_t *self, const char *endpoint, char *bound, size_t bo
 int cm_zsock_connect(cm_zsock_t *self, const char *endpoint, char *err, size_t errlen);
 
 /* Send one multipart message of `n` frames without blocking (the bytes are copied).
- * Returns 0, or -1 with errno: EAGAIN (HWM reached or, on DEALER, no connected peer),
+ * Returns 0, or -1 with errno: EAGAIN (HWM reached),
  * EHOSTUNREACH (ROUTER: no such peer). */
 int cm_zsock_send(cm_zsock_t *self, const cm_iov_t *frames, int n);
 

@@ -19,9 +19,9 @@ struct bt_pool {
     cm_buf_t *buf;          /* scratch for bodies */
 };
 
-/* READY goes out at every heartbeat tick until the proxy heartbeats us back: the first
- * sends after a connect usually fail (ZMQ_IMMEDIATE: the TCP connection is not up yet), and a
- * restarted proxy does not know us until we announce ourselves again. */
+/* READY goes out at every tick until the proxy heartbeats us back: a restarted proxy does not
+ * know us until we announce ourselves again, and a READY queued for a proxy that was already
+ * gone may never arrive. */
 static void s_send_ready(bt_pool_t *self, cm_rpc_t *rpc)
 {
     struct torrent_ready r;

@@ -243,8 +243,8 @@ static void test_unknown_message_and_absent_peer(void)
     cm_rpc_destroy(&cli);
     cm_rpc_destroy(&srv);
 
-    /* Nobody listens there: the call waits in the outbox until the peer is declared dead
-     * (3 silent intervals of 100 ms), not until its 5 s deadline; later calls fail at once. */
+    /* Nobody listens there: the call waits until the peer is declared dead (3 silent intervals
+     * of 100 ms), not until its 5 s deadline; later calls fail at once. */
     cm_rpc_t *lonely = s_client("tcp://127.0.0.1:1", 100);
     struct outcome c = {0};
     uint64_t t0 = cm_mono_ms();
@@ -374,7 +374,8 @@ static void test_server_calls_client(void)
     cm_rpc_destroy(&srv);
 }
 
-/* A handler that destroys its own endpoint must not crash the dispatch that called it. */
+/* A handler that destroys its own endpoint must not crash the dispatch that called it, and the
+ * answer it sent just before still reaches the caller (no ZMQ_IMMEDIATE, bounded linger). */
 static void s_on_health_suicide(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
 {
     cm_rpc_t **self_p = arg;
