@@ -12,6 +12,7 @@
 #include "cm_limits.h"
 #include "cm_status.h"
 #include "cm_mem.h"
+#include "cm_time.h"
 #include "cm_buf.h"
 #include "cm_utf8.h"
 #include "cm_log.h"

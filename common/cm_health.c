@@ -16,13 +16,6 @@ struct probe {
     uint64_t started_us;       /* when the probe was sent */
 };
 
-static uint64_t s_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void s_answer(const struct cm_health *h, cm_defer_t **defer_p, int db, uint32_t db_us,
                      const char *detail)
 {
@@ -48,7 +41,7 @@ static void s_on_probe(int status, const PGresult *res, void *arg)
 {
     CM_UNUSED(res);
     struct probe *p = arg;
-    uint64_t us = s_mono_us() - p->started_us;
+    uint64_t us = cm_mono_us() - p->started_us;
     if (status == CM_OK)
         s_answer(p->h, &p->defer, 1, (uint32_t)CM_MIN(us, UINT32_MAX), NULL);
     else
@@ -73,7 +66,7 @@ static void s_on_health(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     struct probe *p = cm_calloc(1, sizeof(*p));
     p->h = h;
     p->defer = defer;
-    p->started_us = s_mono_us();
+    p->started_us = cm_mono_us();
     cm_pg_query(h->pg, "SELECT 1", 0, NULL, timeout, s_on_probe, p);
 }
 

@@ -138,13 +138,6 @@ static bool s_ieq(const char *a, const char *b)
     }
 }
 
-static int64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint64_t s_next_rid(cm_http_t *srv)
 {
     uint64_t rid = srv->next_rid++;
@@ -343,7 +336,7 @@ static void s_idle_leave(struct s_conn *c)
 
 static void s_arm(struct s_conn *c, int ms)
 {
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval tv = cm_tv_ms(ms);
     evtimer_add(c->timer, &tv);
 }
 
@@ -429,8 +422,9 @@ static void s_req_end(cm_http_req_t *req)
 {
     struct s_conn *c = req->conn;
     cm_log_i(req->name, req->id, "%s %s %d %" PRIu64 "B %" PRId64 "ms peer=%s:%d%s",
-             req->parsed.method, req->parsed.path, req->status, req->sent, s_now_ms() - req->t0_ms,
-             req->peer, req->peer_port, c ? "" : " client-gone");
+             req->parsed.method, req->parsed.path, req->status, req->sent,
+             (int64_t)cm_mono_ms() - req->t0_ms, req->peer, req->peer_port,
+             c ? "" : " client-gone");
     if (c) {
         c->req = NULL;
         c->nreq++;
@@ -574,7 +568,7 @@ static void s_process(struct s_conn *c)
         bool first = !c->started;
         if (first) {
             c->started = true;
-            c->t0_ms = s_now_ms();
+            c->t0_ms = (int64_t)cm_mono_ms();
             if (c->idle) { /* a keep-alive connection woke up: its own header deadline */
                 s_idle_leave(c);
                 s_arm(c, srv->opts.header_timeout_ms);
@@ -859,7 +853,7 @@ static void s_on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct s
     srv->nconns++;
 
     int wms = srv->opts.write_timeout_ms;
-    struct timeval wtv = {wms / 1000, (wms % 1000) * 1000};
+    struct timeval wtv = cm_tv_ms(wms);
     bufferevent_setcb(bev, s_on_read, s_on_write, s_on_event, c);
     bufferevent_set_timeouts(bev, NULL, &wtv); /* inactivity while output is pending */
     s_read_limit(c, srv->opts.headers_max);

@@ -81,13 +81,6 @@ static void s_on_notice(void *arg, const char *message)
     cm_log_d("migrate", 0, "server notice: %.*s", (int)n, message);
 }
 
-static uint64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void s_sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
@@ -121,7 +114,7 @@ static PGconn *s_connect(const char *conninfo, int wait_ms, char *err, size_t er
     char timeout[16];
     snprintf(timeout, sizeof(timeout), "%d", S_CONNECT_TIMEOUT_S);
     const char *const values[] = {timeout, "marquee-migrate", conninfo, NULL};
-    uint64_t start = s_now_ms();
+    uint64_t start = cm_mono_ms();
     uint64_t deadline = start + (uint64_t)(wait_ms > 0 ? wait_ms : 0);
     uint64_t last_log = 0;
     int pause = S_RETRY_MIN_MS;
@@ -132,7 +125,7 @@ static PGconn *s_connect(const char *conninfo, int wait_ms, char *err, size_t er
             return conn;
         s_line(msg, conn ? PQerrorMessage(conn) : "out of memory in libpq");
         PQfinish(conn);
-        uint64_t now = s_now_ms();
+        uint64_t now = cm_mono_ms();
         if (now >= deadline) {
             s_err(err, errlen,
                   "the database did not accept connections within %d ms: %s (check DATABASE_URL "

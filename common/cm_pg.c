@@ -116,19 +116,6 @@ struct cm_pg {
 
 /* --- small helpers --- */
 
-static uint64_t s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static struct timeval s_tv(int ms)
-{
-    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-    return tv;
-}
-
 static uint32_t s_rand(cm_pg_t *self)
 {
     uint32_t x = self->rng;
@@ -275,7 +262,7 @@ static void s_schedule_retry(cm_pg_t *self, bool immediately)
         long d = base - span + (long)(s_rand(self) % (uint32_t)(2 * span + 1));
         delay = (int)CM_MAX(CM_MIN(d, (long)self->reconnect_max_ms), (long)self->reconnect_min_ms);
     }
-    struct timeval tv = s_tv(delay);
+    struct timeval tv = cm_tv_ms(delay);
     evtimer_add(self->retry_timer, &tv);
 }
 
@@ -288,7 +275,7 @@ static void s_connect_failed(cm_pg_t *self, const char *msg)
     s_close_conn(self);
     if (!self->outage) {
         self->outage = true;
-        self->outage_start_ms = s_now_ms();
+        self->outage_start_ms = cm_mono_ms();
         cm_log_w("pg", 0, "cannot connect to the database: %s; retrying", line);
     } else {
         cm_log_d("pg", 0, "connection attempt %d failed: %s", self->attempts + 1, line);
@@ -306,7 +293,7 @@ static void s_lost(cm_pg_t *self, const char *msg)
     s_first_line(line, sizeof(line), msg);
     s_close_conn(self);
     self->outage = true;
-    self->outage_start_ms = s_now_ms();
+    self->outage_start_ms = cm_mono_ms();
     self->attempts = 0;
     cm_log_w("pg", 0, "connection to the database lost: %s; reconnecting", line);
     s_schedule_retry(self, false);
@@ -359,7 +346,7 @@ static void s_connected(cm_pg_t *self)
     self->state = S_UP;
     if (self->outage) {
         cm_log_n("pg", 0, "connection to the database is back after %" PRIu64 " ms",
-                 s_now_ms() - self->outage_start_ms);
+                 cm_mono_ms() - self->outage_start_ms);
     } else if (!self->ever_connected) {
         cm_log_i("pg", 0, "connected to the database (server %d)", PQserverVersion(self->conn));
     }
@@ -433,7 +420,7 @@ static void s_connect_start(cm_pg_t *self)
         s_connect_failed(self, PQerrorMessage(self->conn));
         return;
     }
-    struct timeval tv = s_tv(self->connect_timeout_s * 1000);
+    struct timeval tv = cm_tv_ms(self->connect_timeout_s * 1000);
     evtimer_add(self->connect_timer, &tv);
     /* libpq's documented start: behave as if PQconnectPoll had returned POLLING_WRITING. */
     s_connect_wait(self, PGRES_POLLING_WRITING);
@@ -660,7 +647,7 @@ cm_pg_t *cm_pg_new(struct event_base *base, const struct cm_pg_opts *opts)
              S_CHECK_INTERVAL_MS);
     TAILQ_INIT(&self->queue);
     TAILQ_INIT(&self->done);
-    self->rng = (uint32_t)s_now_ms() ^ ((uint32_t)getpid() << 16) ^ (uint32_t)(uintptr_t)self;
+    self->rng = (uint32_t)cm_mono_ms() ^ ((uint32_t)getpid() << 16) ^ (uint32_t)(uintptr_t)self;
     if (self->rng == 0)
         self->rng = 0x9e3779b9u;
     self->connect_timer = evtimer_new(base, s_on_connect_timeout, self);
@@ -748,7 +735,7 @@ void cm_pg_query(cm_pg_t *self, const char *sql, int nparams, const char *const 
         fprintf(stderr, "fatal: libevent cannot allocate an event\n");
         abort();
     }
-    struct timeval tv = s_tv(req->timeout_ms);
+    struct timeval tv = cm_tv_ms(req->timeout_ms);
     evtimer_add(req->timer, &tv);
     req->where = S_IN_QUEUE;
     TAILQ_INSERT_TAIL(&self->queue, req, link);

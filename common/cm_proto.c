@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * cm_proto: protocol lookup and the header frame codec. */
 #include "cm.h"
-#include <sys/time.h>
 
 const struct cm_proto_msg *cm_proto_find(const struct cm_proto *p, int msg)
 {
@@ -56,18 +55,4 @@ int cm_hdr_decode(struct cm_hdr *h, const void *data, size_t size)
     h->rid = v[3];
     h->deadline = v[4];
     return 0; /* elements past the fifth were validated by cm_mp_check and are ignored */
-}
-
-uint64_t cm_now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
-}
-
-uint64_t cm_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }

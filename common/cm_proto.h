@@ -58,10 +58,4 @@ int cm_hdr_encode(const struct cm_hdr *h, cm_buf_t *out);
  * Returns 0, or -1 when the frame is not a header. */
 int cm_hdr_decode(struct cm_hdr *h, const void *data, size_t size);
 
-/* Milliseconds since the epoch, wall clock (the unit of deadlines). */
-uint64_t cm_now_ms(void);
-
-/* Monotonic milliseconds, for intervals. */
-uint64_t cm_mono_ms(void);
-
 #endif

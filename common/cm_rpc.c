@@ -446,7 +446,7 @@ static void s_on_reconnect(evutil_socket_t fd, short what, void *arg)
         cm_zsock_connect(self->zs, self->endpoint, err, sizeof(err)) < 0) {
         cm_log_e(self->name, 0, "%s", err);
         cm_zsock_destroy(&self->zs);
-        struct timeval tv = {self->backoff_ms / 1000, (self->backoff_ms % 1000) * 1000};
+        struct timeval tv = cm_tv_ms(self->backoff_ms);
         evtimer_add(self->ev_reconnect, &tv);
         return;
     }
@@ -476,7 +476,7 @@ static void s_on_heartbeat(evutil_socket_t fd, short what, void *arg)
         self->alive = false;
         self->stats.reconnects++;
         cm_zsock_destroy(&self->zs);
-        struct timeval tv = {self->backoff_ms / 1000, (self->backoff_ms % 1000) * 1000};
+        struct timeval tv = cm_tv_ms(self->backoff_ms);
         evtimer_add(self->ev_reconnect, &tv);
         self->backoff_ms = CM_MIN(self->backoff_ms * 2, self->reconnect_max_ms);
         /* Last: a callback may destroy `self`. */
@@ -556,7 +556,7 @@ cm_rpc_t *cm_rpc_client_new(struct event_base *base, void *zctx, const struct cm
     self->ev_reconnect = evtimer_new(base, s_on_reconnect, self);
     /* Tick four times an interval so a death is noticed within a quarter interval. */
     int tick = CM_MAX(self->hb_interval_ms / 4, 10);
-    struct timeval tv = {tick / 1000, (tick % 1000) * 1000};
+    struct timeval tv = cm_tv_ms(tick);
     event_add(self->ev_hb, &tv);
     return self;
 }
@@ -658,8 +658,7 @@ uint64_t cm_rpc_call(cm_rpc_t *self, const cm_iov_t *identity, int proto, int ms
         if (rc < 0) {
             call->fail_status = errno == EAGAIN && self->zs ? CM_ERR_BUSY : CM_ERR_UNAVAILABLE;
         } else {
-            tv.tv_sec = timeout_ms / 1000;
-            tv.tv_usec = (timeout_ms % 1000) * 1000;
+            tv = cm_tv_ms(timeout_ms);
         }
     }
     evtimer_add(call->ev, &tv);

@@ -30,13 +30,6 @@ struct slot {
     int index;           /* which daemon */
 };
 
-static uint64_t s_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static double s_round3(double v)
 {
     return (double)(int64_t)(v * 1000.0 + 0.5) / 1000.0;
@@ -90,7 +83,7 @@ static void s_on_reply(int status, const cm_msg_t *reply, void *arg)
     struct slot *s = arg;
     struct check *c = s->check;
     struct result *r = &c->res[s->index];
-    r->ms = (double)(s_mono_us() - c->started_us) / 1000.0;
+    r->ms = (double)(cm_mono_us() - c->started_us) / 1000.0;
     r->status = status;
     if (status == CM_OK &&
         (reply->hdr.proto != COMMON_PROTO || reply->hdr.msg != COMMON_MSG_HEALTH_OK ||
@@ -108,7 +101,7 @@ void gw_health_check(const struct gw_upstreams *u, uint64_t rid, gw_health_done_
     c->pending = UPSTREAMS;
     c->done = done;
     c->arg = arg;
-    c->started_us = s_mono_us();
+    c->started_us = cm_mono_us();
     for (int i = 0; i < UPSTREAMS; i++) {
         struct slot *s = cm_calloc(1, sizeof(*s));
         s->check = c;

@@ -204,7 +204,7 @@ strm_pool_t *strm_pool_new(struct event_base *base, void *zctx, const char *endp
      * at every tick so a silent worker is dropped within a quarter interval of its deadline. */
     self->ev_tick = event_new(base, -1, EV_PERSIST, s_on_tick, self);
     int tick = CM_MAX(self->heartbeat_ms / 4, 10);
-    struct timeval tv = {tick / 1000, (tick % 1000) * 1000};
+    struct timeval tv = cm_tv_ms(tick);
     event_add(self->ev_tick, &tv);
     return self;
 }

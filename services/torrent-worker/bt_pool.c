@@ -103,7 +103,7 @@ bt_pool_t *bt_pool_new(struct event_base *base, void *zctx, const struct bt_pool
     /* Tick four times an interval: READY is retried quickly until acknowledged. */
     int ms = CM_MAX(self->heartbeat_ms / 4, 10);
     self->ev_hb = event_new(base, -1, EV_PERSIST, s_on_heartbeat_timer, self);
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval tv = cm_tv_ms(ms);
     event_add(self->ev_hb, &tv);
     event_active(self->ev_hb, EV_TIMEOUT, 0); /* first READY without waiting an interval */
     return self;

@@ -133,7 +133,7 @@ static void s_on_health(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     l->defer = cm_rpc_defer(rpc, msg);
     l->ev = evtimer_new(s_base, s_on_later, l);
     int ms = s_health_delay_ms > 0 ? s_health_delay_ms : 0;
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    struct timeval tv = cm_tv_ms(ms);
     if (s_health_delay_ms > 0) {
         evtimer_add(l->ev, &tv);
     } else {
