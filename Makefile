@@ -7,7 +7,6 @@
 #   make fuzz                  libFuzzer targets in build/fuzz/ (clang)
 #   make proto                 regenerate proto/gen and tests/proto from proto/*.toml
 #   make check-style           clang-format and the banned-function list
-#   make bench                 benchmarks under tests/bench/
 #   V=1                        show the commands
 #
 # Sources are found by directory: common/*.c and proto/gen/*.c -> libcm.a,
@@ -82,7 +81,7 @@ ALL_SVC_LIBS := $(foreach s,$(SERVICES),$(if $(strip $(call svc_objs,$(s))),$(ca
 # --- top-level targets ----------------------------------------------------------------
 
 .PHONY: all tests-bin run test test-unit test-integration test-fuzz fuzz fuzz-bins proto \
-        proto-golden check-proto check-style bench bootstrap clean
+        proto-golden check-proto check-style bootstrap clean
 
 all: $(BINS)
 
@@ -129,10 +128,6 @@ check-proto:
 
 check-style:
 	$(Q)scripts/check-style.sh
-
-bench:
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/bench.sh build/release
 
 clean:
 	rm -rf build
