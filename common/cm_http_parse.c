@@ -94,6 +94,23 @@ static int s_eol(const unsigned char *p, size_t len, size_t *i)
     return 1;
 }
 
+/* One element of the comma-separated list at `v` (up to `end`): [*a_out, *b_out), trimmed of
+ * SP and HTAB; elements may be empty. Returns where the next element starts, or NULL after the
+ * last one. */
+static const char *s_list_item(const char *v, const char *end, const char **a_out,
+                               const char **b_out)
+{
+    const char *comma = memchr(v, ',', (size_t)(end - v));
+    const char *a = v, *b = comma ? comma : end;
+    while (a < b && (*a == ' ' || *a == '\t'))
+        a++;
+    while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+        b--;
+    *a_out = a;
+    *b_out = b;
+    return comma ? comma + 1 : NULL;
+}
+
 /* Fold every Content-Length element of every Content-Length field into one value. Lists such
  * as "5, 5" are accepted when all elements agree (RFC 9110 §8.6); any disagreement or a bad
  * element is MALFORMED, since two parsers reading the same bytes differently is smuggling. */
@@ -104,24 +121,16 @@ static int s_content_length(const struct cm_http_parsed *out, int64_t *cl_out)
         const struct cm_http_header *hd = &out->headers[h];
         if (!s_equal_nocase(hd->name, hd->name_len, "content-length"))
             continue;
-        const char *v = hd->value, *end = hd->value + hd->value_len;
-        for (;;) {
-            const char *comma = memchr(v, ',', (size_t)(end - v));
-            const char *e = comma ? comma : end;
-            const char *a = v, *b = e;
-            while (a < b && (*a == ' ' || *a == '\t'))
-                a++;
-            while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-                b--;
+        const char *end = hd->value + hd->value_len;
+        for (const char *v = hd->value; v;) {
+            const char *a, *b;
+            v = s_list_item(v, end, &a, &b);
             uint64_t n;
             if (cm_http_parse_content_length(a, (size_t)(b - a), &n) != 0 || n > INT64_MAX)
                 return CM_HTTP_PARSE_MALFORMED;
             if (cl >= 0 && (uint64_t)cl != n)
                 return CM_HTTP_PARSE_MALFORMED;
             cl = (int64_t)n;
-            if (!comma)
-                break;
-            v = comma + 1;
         }
     }
     *cl_out = cl;
@@ -341,20 +350,12 @@ bool cm_http_is_token(const char *s, size_t len)
 
 bool cm_http_list_has_token(const char *value, size_t len, const char *token)
 {
-    const char *v = value, *end = value + len;
-    while (v < end) {
-        const char *comma = memchr(v, ',', (size_t)(end - v));
-        const char *e = comma ? comma : end;
-        const char *a = v, *b = e;
-        while (a < b && (*a == ' ' || *a == '\t'))
-            a++;
-        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-            b--;
+    const char *end = value + len;
+    for (const char *v = value; v && v < end;) {
+        const char *a, *b;
+        v = s_list_item(v, end, &a, &b);
         if (s_equal_nocase(a, (size_t)(b - a), token))
             return true;
-        if (!comma)
-            break;
-        v = comma + 1;
     }
     return false;
 }

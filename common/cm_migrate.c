@@ -9,7 +9,7 @@
  * catalog's unique indexes; with one lock for every service, nothing else ever races here. */
 #include "cm.h"
 #include "cm_migrate.h"
-#include <libpq-fe.h>
+#include "cm_pg.h"
 #include <openssl/evp.h>
 
 enum {
@@ -53,23 +53,11 @@ CM_PRINTF(3, 4) static void s_err(char *err, size_t errlen, const char *fmt, ...
     va_end(ap);
 }
 
-/* First line of `msg`, cut to S_MSG_MAX, into `out`. */
-static void s_line(char *out, const char *msg)
-{
-    if (!msg || !*msg)
-        msg = "unknown error";
-    size_t n = strcspn(msg, "\n");
-    if (n >= S_MSG_MAX)
-        n = S_MSG_MAX - 1;
-    memcpy(out, msg, n);
-    out[n] = '\0';
-}
-
 /* The server's primary message for a failed result, else libpq's own message. */
 static void s_res_msg(char *out, PGconn *conn, const PGresult *res)
 {
     const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    s_line(out, m ? m : PQerrorMessage(conn));
+    cm_pg_message_line(out, S_MSG_MAX, m ? m : PQerrorMessage(conn));
 }
 
 static void s_on_notice(void *arg, const char *message)
@@ -123,7 +111,7 @@ static PGconn *s_connect(const char *conninfo, int wait_ms, char *err, size_t er
         PGconn *conn = PQconnectdbParams(keywords, values, 1);
         if (conn && PQstatus(conn) == CONNECTION_OK)
             return conn;
-        s_line(msg, conn ? PQerrorMessage(conn) : "out of memory in libpq");
+        cm_pg_message_line(msg, S_MSG_MAX, conn ? PQerrorMessage(conn) : "out of memory in libpq");
         PQfinish(conn);
         uint64_t now = cm_mono_ms();
         if (now >= deadline) {
@@ -186,7 +174,7 @@ static int s_apply(PGconn *conn, const char *service, const struct cm_migration 
     if (PQtransactionStatus(conn) != PQTRANS_INTRANS) {
         /* The file ended our transaction itself (COMMIT, ROLLBACK, END): its changes can no
          * longer be tied to the row that records it. */
-        s_line(msg, "the file must not contain BEGIN, COMMIT or ROLLBACK");
+        cm_pg_message_line(msg, S_MSG_MAX, "the file must not contain BEGIN, COMMIT or ROLLBACK");
         goto out;
     }
     res = s_exec(conn, s_sql_insert, 4, params, PGRES_COMMAND_OK, msg);

@@ -128,7 +128,7 @@ static uint32_t s_rand(cm_pg_t *self)
 
 /* The first line of a libpq message, for one log line. libpq's connection and query errors
  * name the host or socket but never carry the password or the rest of the conninfo. */
-static void s_first_line(char *out, size_t size, const char *msg)
+void cm_pg_message_line(char *out, size_t size, const char *msg)
 {
     if (!msg || !*msg)
         msg = "unknown error";
@@ -271,7 +271,7 @@ static void s_schedule_retry(cm_pg_t *self, bool immediately)
 static void s_connect_failed(cm_pg_t *self, const char *msg)
 {
     char line[S_ERRMSG_MAX];
-    s_first_line(line, sizeof(line), msg);
+    cm_pg_message_line(line, sizeof(line), msg);
     s_close_conn(self);
     if (!self->outage) {
         self->outage = true;
@@ -290,7 +290,7 @@ static void s_connect_failed(cm_pg_t *self, const char *msg)
 static void s_lost(cm_pg_t *self, const char *msg)
 {
     char line[S_ERRMSG_MAX];
-    s_first_line(line, sizeof(line), msg);
+    cm_pg_message_line(line, sizeof(line), msg);
     s_close_conn(self);
     self->outage = true;
     self->outage_start_ms = cm_mono_ms();
@@ -499,8 +499,8 @@ static void s_complete(cm_pg_t *self)
     if (s_is_conn_error(sqlstate) || PQstatus(self->conn) == CONNECTION_BAD) {
         /* The query stays in flight so s_lost() answers it CM_ERR_UNAVAILABLE. */
         char line[S_ERRMSG_MAX];
-        s_first_line(line, sizeof(line),
-                     res ? PQresultErrorMessage(res) : PQerrorMessage(self->conn));
+        cm_pg_message_line(line, sizeof(line),
+                           res ? PQresultErrorMessage(res) : PQerrorMessage(self->conn));
         PQclear(res);
         s_lost(self, line);
         return;

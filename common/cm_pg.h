@@ -89,4 +89,9 @@ void cm_pg_set_state_cb(cm_pg_t *self, cm_pg_state_fn *fn, void *arg);
  * result, a success, or an error made by libpq itself). Borrowed from `res`. */
 const char *cm_pg_sqlstate(const PGresult *res);
 
+/* The first line of a libpq message (`msg` may be NULL or empty: "unknown error"), cut to fit
+ * `size` bytes, into `out`. libpq's messages name the host or socket but never the password
+ * or the rest of the conninfo, so the line may be logged. */
+void cm_pg_message_line(char *out, size_t size, const char *msg);
+
 #endif

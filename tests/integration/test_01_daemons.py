@@ -4,10 +4,9 @@ import subprocess
 
 import msgpack
 import pytest
-import zmq
 
-from conftest import (BIN, COMMON, HEARTBEAT, PING, PONG, READY, TORRENT, FakePool, call, header,
-                      ping, recv)
+from conftest import (BIN, COMMON, HEARTBEAT, PING, PONG, READY, TORRENT, FakePool, call, dealer,
+                      header, ping, recv)
 
 DAEMONS = ["gateway", "auth", "source-discovery", "stream-proxy", "torrent-worker"]
 
@@ -102,9 +101,7 @@ def test_worker_registers_answers_ping_and_stops(bare, sig):
 
 def test_rpc_ping_reply_echoes_rid_and_version(stack):
     stack.start_core(workers=0)
-    s = zmq.Context.instance().socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(stack.daemons["auth"].ready["rpc"])
+    s = dealer(stack.daemons["auth"].ready["rpc"])
     try:
         got = call(s, COMMON, PING, rid=0xfedcba9876543210)
         assert got is not None
@@ -118,9 +115,7 @@ def test_rpc_ping_reply_echoes_rid_and_version(stack):
 def test_expired_request_gets_no_answer(stack):
     """A request whose deadline has passed is dropped: the caller gave up already."""
     stack.start_core(workers=0)
-    s = zmq.Context.instance().socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(stack.daemons["auth"].ready["rpc"])
+    s = dealer(stack.daemons["auth"].ready["rpc"])
     try:
         s.send_multipart([header(COMMON, PING, 77, deadline_ms=1000), msgpack.packb({})])
         assert recv(s, 1.0) is None

@@ -7,10 +7,9 @@ import time
 
 import msgpack
 import pytest
-import zmq
 
-from conftest import (COMMON, ERROR, HEALTH, HEALTH_OK, PING, PONG, FakePool, header, next_rid,
-                      ping, recv, wait_until)
+from conftest import (COMMON, ERROR, HEALTH, HEALTH_OK, PING, PONG, FakePool, dealer, header,
+                      next_rid, ping, recv, wait_until)
 
 CM_ERR_MALFORMED, CM_ERR_UNKNOWN_MSG, CM_ERR_VERSION = 2, 3, 4
 
@@ -74,9 +73,7 @@ def test_malformed_frames_to_router(stack, target):
     name, key = target.split("/")
     d = stack.daemons[name]
     ep = d.ready[key]
-    s = zmq.Context.instance().socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(ep)
+    s = dealer(ep)
     try:
         for case, frames, want in cases():
             drain(s)
@@ -92,9 +89,7 @@ def test_oversized_frame_disconnects_only_that_peer(stack):
     """ZMQ_MAXMSGSIZE: a 2 MiB frame on a control socket drops that connection; others go on."""
     stack.start_core(workers=0)
     ep = stack.daemons["auth"].ready["rpc"]
-    bad = zmq.Context.instance().socket(zmq.DEALER)
-    bad.setsockopt(zmq.LINGER, 0)
-    bad.connect(ep)
+    bad = dealer(ep)
     try:
         bad.send_multipart([header(COMMON, PING, next_rid()), b"\x80" + b"x" * (2 << 20)])
         assert recv(bad, 1.0) is None
@@ -122,9 +117,7 @@ def test_malformed_frames_to_worker(bare):
 def test_health_over_the_wire(stack):
     """HEALTH_OK decoded by an independent msgpack: the fields API.md's /api/health needs."""
     stack.start_core(workers=1)
-    s = zmq.Context.instance().socket(zmq.DEALER)
-    s.setsockopt(zmq.LINGER, 0)
-    s.connect(stack.daemons["stream-proxy"].ready["rpc"])
+    s = dealer(stack.daemons["stream-proxy"].ready["rpc"])
     try:
         def workers_up():
             s.send_multipart([header(COMMON, HEALTH, next_rid()), msgpack.packb({})])
