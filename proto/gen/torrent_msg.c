@@ -32,6 +32,28 @@ static int s_get_str(cm_mp_reader_t *r, char *dst, size_t cap)
     return 0;
 }
 
+/* Borrow a bin of at most `max` bytes: `v` points into the frame. */
+static int s_get_bin(cm_mp_reader_t *r, cm_iov_t *v, size_t max)
+{
+    const void *data;
+    uint32_t len;
+    if (cm_mp_read_bin(r, &data, &len) < 0 || len > max)
+        return -1;
+    v->data = len ? data : NULL;
+    v->len = len;
+    return 0;
+}
+
+/* Read the header of an array of at most `max` items. */
+static int s_get_array(cm_mp_reader_t *r, uint32_t max, uint32_t *n)
+{
+    uint32_t count;
+    if (cm_mp_read_array(r, &count) < 0 || count > max)
+        return -1;
+    *n = count;
+    return 0;
+}
+
 /* What s_get_str() accepts: NUL-terminated within `cap` bytes, UTF-8, no NUL inside. Encoders
  * refuse anything else. */
 static bool s_str_valid(const char *s, size_t cap)
@@ -66,6 +88,12 @@ static void s_print_str(FILE *out, const char *s, size_t cap)
         }
     }
     fputc('"', out);
+}
+
+/* What s_get_bin() accepts: at most `max` bytes, and somewhere to read them from. */
+static bool s_bin_valid(const cm_iov_t *v, size_t max)
+{
+    return v->len <= max && (v->data || v->len == 0);
 }
 
 /* --- READY --- */
@@ -240,11 +268,528 @@ void torrent_heartbeat_print(const struct torrent_heartbeat *m, FILE *out)
     fputc('\n', out);
 }
 
+/* --- METADATA --- */
+
+int torrent_metadata_encode(const struct torrent_metadata *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->magnet, 65536 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 2);
+    cm_mp_put_uint(&w, 1); /* magnet */
+    cm_mp_put_cstr(&w, m->magnet);
+    cm_mp_put_uint(&w, 2); /* timeout_ms */
+    cm_mp_put_uint(&w, m->timeout_ms);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_metadata_decode(struct torrent_metadata *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* magnet */
+            bit = 0x1;
+            rc = s_get_str(&r, m->magnet, 65536 + 1);
+            break;
+        case 2: /* timeout_ms */
+            bit = 0x2;
+            rc = s_get_u32(&r, &m->timeout_ms);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: magnet. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void torrent_metadata_print(const struct torrent_metadata *m, FILE *out)
+{
+    fputs("torrent.METADATA", out);
+    fputs(" magnet=", out);
+    s_print_str(out, m->magnet, 65536 + 1);
+    fprintf(out, " timeout_ms=%" PRIu32, m->timeout_ms);
+    fputc('\n', out);
+}
+
+/* --- METADATA_OK --- */
+
+int torrent_metadata_ok_encode(const struct torrent_metadata_ok *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_bin_valid(&m->torrent, 16777216))
+        return -1;
+    if (!s_str_valid(m->info_hash, 40 + 1))
+        return -1;
+    if (!s_str_valid(m->name, 1024 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 5);
+    cm_mp_put_uint(&w, 1); /* torrent */
+    cm_mp_put_bin(&w, m->torrent.data, m->torrent.len);
+    cm_mp_put_uint(&w, 2); /* info_hash */
+    cm_mp_put_cstr(&w, m->info_hash);
+    cm_mp_put_uint(&w, 3); /* name */
+    cm_mp_put_cstr(&w, m->name);
+    cm_mp_put_uint(&w, 4); /* files */
+    cm_mp_put_uint(&w, m->files);
+    cm_mp_put_uint(&w, 5); /* total_bytes */
+    cm_mp_put_uint(&w, m->total_bytes);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_metadata_ok_decode(struct torrent_metadata_ok *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* torrent */
+            bit = 0x1;
+            rc = s_get_bin(&r, &m->torrent, 16777216);
+            break;
+        case 2: /* info_hash */
+            bit = 0x2;
+            rc = s_get_str(&r, m->info_hash, 40 + 1);
+            break;
+        case 3: /* name */
+            bit = 0x4;
+            rc = s_get_str(&r, m->name, 1024 + 1);
+            break;
+        case 4: /* files */
+            bit = 0x8;
+            rc = s_get_u32(&r, &m->files);
+            break;
+        case 5: /* total_bytes */
+            bit = 0x10;
+            rc = cm_mp_read_uint(&r, &m->total_bytes);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: torrent, info_hash. */
+    if ((seen & 0x3) != 0x3)
+        return -1;
+    return 0;
+}
+
+void torrent_metadata_ok_print(const struct torrent_metadata_ok *m, FILE *out)
+{
+    fputs("torrent.METADATA_OK", out);
+    fprintf(out, " torrent=<%zu bytes>", m->torrent.len);
+    fputs(" info_hash=", out);
+    s_print_str(out, m->info_hash, 40 + 1);
+    fputs(" name=", out);
+    s_print_str(out, m->name, 1024 + 1);
+    fprintf(out, " files=%" PRIu32, m->files);
+    fprintf(out, " total_bytes=%" PRIu64, m->total_bytes);
+    fputc('\n', out);
+}
+
+/* --- SCRAPE --- */
+
+int torrent_scrape_encode(const struct torrent_scrape *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->info_hash, 40 + 1))
+        return -1;
+    if (m->trackers_count > 32)
+        return -1;
+    for (uint32_t i = 0; i < m->trackers_count; i++) {
+        if (!s_str_valid(m->trackers[i], 1024 + 1))
+            return -1;
+    }
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 3);
+    cm_mp_put_uint(&w, 1); /* info_hash */
+    cm_mp_put_cstr(&w, m->info_hash);
+    cm_mp_put_uint(&w, 2); /* trackers */
+    cm_mp_put_array(&w, m->trackers_count);
+    for (uint32_t i = 0; i < m->trackers_count; i++)
+        cm_mp_put_cstr(&w, m->trackers[i]);
+    cm_mp_put_uint(&w, 3); /* timeout_ms */
+    cm_mp_put_uint(&w, m->timeout_ms);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_scrape_decode(struct torrent_scrape *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* info_hash */
+            bit = 0x1;
+            rc = s_get_str(&r, m->info_hash, 40 + 1);
+            break;
+        case 2: /* trackers */
+            bit = 0x2;
+            rc = s_get_array(&r, 32, &m->trackers_count);
+            for (uint32_t j = 0; rc == 0 && j < m->trackers_count; j++)
+                rc = s_get_str(&r, m->trackers[j], 1024 + 1);
+            break;
+        case 3: /* timeout_ms */
+            bit = 0x4;
+            rc = s_get_u32(&r, &m->timeout_ms);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: info_hash. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void torrent_scrape_print(const struct torrent_scrape *m, FILE *out)
+{
+    fputs("torrent.SCRAPE", out);
+    fputs(" info_hash=", out);
+    s_print_str(out, m->info_hash, 40 + 1);
+    fputs(" trackers=[", out);
+    for (uint32_t i = 0; i < m->trackers_count && i < 32; i++) {
+        fputs(i ? "," : "", out);
+        s_print_str(out, m->trackers[i], 1024 + 1);
+    }
+    fputc(']', out);
+    fprintf(out, " timeout_ms=%" PRIu32, m->timeout_ms);
+    fputc('\n', out);
+}
+
+/* --- SCRAPE_OK --- */
+
+int torrent_scrape_ok_encode(const struct torrent_scrape_ok *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 5);
+    cm_mp_put_uint(&w, 1); /* seeders */
+    cm_mp_put_uint(&w, m->seeders);
+    cm_mp_put_uint(&w, 2); /* leechers */
+    cm_mp_put_uint(&w, m->leechers);
+    cm_mp_put_uint(&w, 3); /* completed */
+    cm_mp_put_uint(&w, m->completed);
+    cm_mp_put_uint(&w, 4); /* answered */
+    cm_mp_put_uint(&w, m->answered);
+    cm_mp_put_uint(&w, 5); /* asked */
+    cm_mp_put_uint(&w, m->asked);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_scrape_ok_decode(struct torrent_scrape_ok *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* seeders */
+            bit = 0x1;
+            rc = s_get_u32(&r, &m->seeders);
+            break;
+        case 2: /* leechers */
+            bit = 0x2;
+            rc = s_get_u32(&r, &m->leechers);
+            break;
+        case 3: /* completed */
+            bit = 0x4;
+            rc = s_get_u32(&r, &m->completed);
+            break;
+        case 4: /* answered */
+            bit = 0x8;
+            rc = s_get_u32(&r, &m->answered);
+            break;
+        case 5: /* asked */
+            bit = 0x10;
+            rc = s_get_u32(&r, &m->asked);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    return 0;
+}
+
+void torrent_scrape_ok_print(const struct torrent_scrape_ok *m, FILE *out)
+{
+    fputs("torrent.SCRAPE_OK", out);
+    fprintf(out, " seeders=%" PRIu32, m->seeders);
+    fprintf(out, " leechers=%" PRIu32, m->leechers);
+    fprintf(out, " completed=%" PRIu32, m->completed);
+    fprintf(out, " answered=%" PRIu32, m->answered);
+    fprintf(out, " asked=%" PRIu32, m->asked);
+    fputc('\n', out);
+}
+
+/* --- STATUS --- */
+
+int torrent_status_encode(const struct torrent_status *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    CM_UNUSED(m);
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 0);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_status_decode(struct torrent_status *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    /* No fields yet: skip whatever a newer sender added. */
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag;
+        if (cm_mp_read_uint(&r, &tag) < 0 || cm_mp_skip(&r, CM_MP_DEPTH_MAX) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void torrent_status_print(const struct torrent_status *m, FILE *out)
+{
+    CM_UNUSED(m);
+    fputs("torrent.STATUS\n", out);
+}
+
+/* --- STATUS_OK --- */
+
+int torrent_status_ok_encode(const struct torrent_status_ok *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->worker_id, 64 + 1))
+        return -1;
+    if (!s_str_valid(m->version, 32 + 1))
+        return -1;
+    if (!s_str_valid(m->listen, 64 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 12);
+    cm_mp_put_uint(&w, 1); /* worker_id */
+    cm_mp_put_cstr(&w, m->worker_id);
+    cm_mp_put_uint(&w, 2); /* version */
+    cm_mp_put_cstr(&w, m->version);
+    cm_mp_put_uint(&w, 3); /* torrents */
+    cm_mp_put_uint(&w, m->torrents);
+    cm_mp_put_uint(&w, 4); /* peers */
+    cm_mp_put_uint(&w, m->peers);
+    cm_mp_put_uint(&w, 5); /* down_bps */
+    cm_mp_put_uint(&w, m->down_bps);
+    cm_mp_put_uint(&w, 6); /* up_bps */
+    cm_mp_put_uint(&w, m->up_bps);
+    cm_mp_put_uint(&w, 7); /* downloaded */
+    cm_mp_put_uint(&w, m->downloaded);
+    cm_mp_put_uint(&w, 8); /* uploaded */
+    cm_mp_put_uint(&w, m->uploaded);
+    cm_mp_put_uint(&w, 9); /* cache_used */
+    cm_mp_put_uint(&w, m->cache_used);
+    cm_mp_put_uint(&w, 10); /* cache_free */
+    cm_mp_put_uint(&w, m->cache_free);
+    cm_mp_put_uint(&w, 11); /* listen */
+    cm_mp_put_cstr(&w, m->listen);
+    cm_mp_put_uint(&w, 12); /* draining */
+    cm_mp_put_bool(&w, m->draining);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_status_ok_decode(struct torrent_status_ok *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* worker_id */
+            bit = 0x1;
+            rc = s_get_str(&r, m->worker_id, 64 + 1);
+            break;
+        case 2: /* version */
+            bit = 0x2;
+            rc = s_get_str(&r, m->version, 32 + 1);
+            break;
+        case 3: /* torrents */
+            bit = 0x4;
+            rc = s_get_u32(&r, &m->torrents);
+            break;
+        case 4: /* peers */
+            bit = 0x8;
+            rc = s_get_u32(&r, &m->peers);
+            break;
+        case 5: /* down_bps */
+            bit = 0x10;
+            rc = cm_mp_read_uint(&r, &m->down_bps);
+            break;
+        case 6: /* up_bps */
+            bit = 0x20;
+            rc = cm_mp_read_uint(&r, &m->up_bps);
+            break;
+        case 7: /* downloaded */
+            bit = 0x40;
+            rc = cm_mp_read_uint(&r, &m->downloaded);
+            break;
+        case 8: /* uploaded */
+            bit = 0x80;
+            rc = cm_mp_read_uint(&r, &m->uploaded);
+            break;
+        case 9: /* cache_used */
+            bit = 0x100;
+            rc = cm_mp_read_uint(&r, &m->cache_used);
+            break;
+        case 10: /* cache_free */
+            bit = 0x200;
+            rc = cm_mp_read_uint(&r, &m->cache_free);
+            break;
+        case 11: /* listen */
+            bit = 0x400;
+            rc = s_get_str(&r, m->listen, 64 + 1);
+            break;
+        case 12: /* draining */
+            bit = 0x800;
+            rc = cm_mp_read_bool(&r, &m->draining);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: worker_id. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void torrent_status_ok_print(const struct torrent_status_ok *m, FILE *out)
+{
+    fputs("torrent.STATUS_OK", out);
+    fputs(" worker_id=", out);
+    s_print_str(out, m->worker_id, 64 + 1);
+    fputs(" version=", out);
+    s_print_str(out, m->version, 32 + 1);
+    fprintf(out, " torrents=%" PRIu32, m->torrents);
+    fprintf(out, " peers=%" PRIu32, m->peers);
+    fprintf(out, " down_bps=%" PRIu64, m->down_bps);
+    fprintf(out, " up_bps=%" PRIu64, m->up_bps);
+    fprintf(out, " downloaded=%" PRIu64, m->downloaded);
+    fprintf(out, " uploaded=%" PRIu64, m->uploaded);
+    fprintf(out, " cache_used=%" PRIu64, m->cache_used);
+    fprintf(out, " cache_free=%" PRIu64, m->cache_free);
+    fputs(" listen=", out);
+    s_print_str(out, m->listen, 64 + 1);
+    fprintf(out, " draining=%s", m->draining ? "true" : "false");
+    fputc('\n', out);
+}
+
 /* --- Protocol --- */
 
 static const struct cm_proto_msg s_msgs[] = {
     {.id = TORRENT_MSG_READY, .kind = CM_MSG_EVENT, .payload = 0, .name = "READY"},
     {.id = TORRENT_MSG_HEARTBEAT, .kind = CM_MSG_EVENT, .payload = 0, .name = "HEARTBEAT"},
+    {.id = TORRENT_MSG_METADATA, .kind = CM_MSG_REQUEST, .payload = 0, .name = "METADATA"},
+    {.id = TORRENT_MSG_METADATA_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "METADATA_OK"},
+    {.id = TORRENT_MSG_SCRAPE, .kind = CM_MSG_REQUEST, .payload = 0, .name = "SCRAPE"},
+    {.id = TORRENT_MSG_SCRAPE_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "SCRAPE_OK"},
+    {.id = TORRENT_MSG_STATUS, .kind = CM_MSG_REQUEST, .payload = 0, .name = "STATUS"},
+    {.id = TORRENT_MSG_STATUS_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "STATUS_OK"},
 };
 
 const struct cm_proto torrent_proto = {
@@ -268,6 +813,18 @@ int torrent_msg_decode(int id, void *m, const void *data, size_t size)
         return torrent_ready_decode(m, data, size);
     case TORRENT_MSG_HEARTBEAT:
         return torrent_heartbeat_decode(m, data, size);
+    case TORRENT_MSG_METADATA:
+        return torrent_metadata_decode(m, data, size);
+    case TORRENT_MSG_METADATA_OK:
+        return torrent_metadata_ok_decode(m, data, size);
+    case TORRENT_MSG_SCRAPE:
+        return torrent_scrape_decode(m, data, size);
+    case TORRENT_MSG_SCRAPE_OK:
+        return torrent_scrape_ok_decode(m, data, size);
+    case TORRENT_MSG_STATUS:
+        return torrent_status_decode(m, data, size);
+    case TORRENT_MSG_STATUS_OK:
+        return torrent_status_ok_decode(m, data, size);
     default:
         return -1;
     }
@@ -280,6 +837,18 @@ int torrent_msg_encode(int id, const void *m, cm_buf_t *out)
         return torrent_ready_encode(m, out);
     case TORRENT_MSG_HEARTBEAT:
         return torrent_heartbeat_encode(m, out);
+    case TORRENT_MSG_METADATA:
+        return torrent_metadata_encode(m, out);
+    case TORRENT_MSG_METADATA_OK:
+        return torrent_metadata_ok_encode(m, out);
+    case TORRENT_MSG_SCRAPE:
+        return torrent_scrape_encode(m, out);
+    case TORRENT_MSG_SCRAPE_OK:
+        return torrent_scrape_ok_encode(m, out);
+    case TORRENT_MSG_STATUS:
+        return torrent_status_encode(m, out);
+    case TORRENT_MSG_STATUS_OK:
+        return torrent_status_ok_encode(m, out);
     default:
         return -1;
     }
@@ -293,6 +862,24 @@ void torrent_msg_print(int id, const void *m, FILE *out)
         break;
     case TORRENT_MSG_HEARTBEAT:
         torrent_heartbeat_print(m, out);
+        break;
+    case TORRENT_MSG_METADATA:
+        torrent_metadata_print(m, out);
+        break;
+    case TORRENT_MSG_METADATA_OK:
+        torrent_metadata_ok_print(m, out);
+        break;
+    case TORRENT_MSG_SCRAPE:
+        torrent_scrape_print(m, out);
+        break;
+    case TORRENT_MSG_SCRAPE_OK:
+        torrent_scrape_ok_print(m, out);
+        break;
+    case TORRENT_MSG_STATUS:
+        torrent_status_print(m, out);
+        break;
+    case TORRENT_MSG_STATUS_OK:
+        torrent_status_ok_print(m, out);
         break;
     default:
         fprintf(out, "torrent.? id=%d\n", id);

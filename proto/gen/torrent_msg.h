@@ -31,6 +31,12 @@
 /* Message numbers: never reused. */
 #define TORRENT_MSG_READY 1
 #define TORRENT_MSG_HEARTBEAT 2
+#define TORRENT_MSG_METADATA 3
+#define TORRENT_MSG_METADATA_OK 4
+#define TORRENT_MSG_SCRAPE 5
+#define TORRENT_MSG_SCRAPE_OK 6
+#define TORRENT_MSG_STATUS 7
+#define TORRENT_MSG_STATUS_OK 8
 
 /* READY (1, event): Worker to proxy, on connect: the worker joins the pool. */
 struct torrent_ready {
@@ -58,10 +64,101 @@ int torrent_heartbeat_encode(const struct torrent_heartbeat *m, cm_buf_t *out);
 int torrent_heartbeat_decode(struct torrent_heartbeat *m, const void *data, size_t size);
 void torrent_heartbeat_print(const struct torrent_heartbeat *m, FILE *out);
 
+/* METADATA (3, request): Proxy to worker: fetch a magnet's info dictionary from the swarm;
+ * answered by METADATA_OK or ERROR. */
+struct torrent_metadata {
+    char magnet[65536 + 1]; /* tag 1, required: the magnet URI (its tr= trackers are used) */
+    uint32_t timeout_ms;    /* tag 2: give up after this long (0: the worker's default) */
+};
+
+int torrent_metadata_encode(const struct torrent_metadata *m, cm_buf_t *out);
+int torrent_metadata_decode(struct torrent_metadata *m, const void *data, size_t size);
+void torrent_metadata_print(const struct torrent_metadata *m, FILE *out);
+
+/* METADATA_OK (4, reply): Worker to proxy: the .torrent built from the verified info dictionary. */
+struct torrent_metadata_ok {
+    /* tag 1, required, borrowed from the frame: .torrent bytes (info dictionary spliced
+     * unchanged, trackers of the magnet) */
+    cm_iov_t torrent;
+    /* tag 2, required: lower-case hex */
+    char info_hash[40 + 1];
+    /* tag 3: torrent name */
+    char name[1024 + 1];
+    /* tag 4: number of files */
+    uint32_t files;
+    /* tag 5: payload size */
+    uint64_t total_bytes;
+};
+
+int torrent_metadata_ok_encode(const struct torrent_metadata_ok *m, cm_buf_t *out);
+int torrent_metadata_ok_decode(struct torrent_metadata_ok *m, const void *data, size_t size);
+void torrent_metadata_ok_print(const struct torrent_metadata_ok *m, FILE *out);
+
+/* SCRAPE (5, request): Proxy to worker: ask trackers for a torrent's swarm figures; answered by
+ * SCRAPE_OK or ERROR. */
+struct torrent_scrape {
+    char info_hash[40 + 1];      /* tag 1, required: hex or base32 */
+    char trackers[32][1024 + 1]; /* tag 2: tracker announce URLs */
+    uint32_t trackers_count;     /* items in trackers, at most 32 */
+    uint32_t timeout_ms;         /* tag 3: per request (0: 10 s) */
+};
+
+int torrent_scrape_encode(const struct torrent_scrape *m, cm_buf_t *out);
+int torrent_scrape_decode(struct torrent_scrape *m, const void *data, size_t size);
+void torrent_scrape_print(const struct torrent_scrape *m, FILE *out);
+
+/* SCRAPE_OK (6, reply): Worker to proxy: the largest figures any tracker gave. */
+struct torrent_scrape_ok {
+    uint32_t seeders;   /* tag 1: complete peers */
+    uint32_t leechers;  /* tag 2: incomplete peers */
+    uint32_t completed; /* tag 3: downloads completed */
+    uint32_t answered;  /* tag 4: trackers that answered */
+    uint32_t asked;     /* tag 5: trackers asked */
+};
+
+int torrent_scrape_ok_encode(const struct torrent_scrape_ok *m, cm_buf_t *out);
+int torrent_scrape_ok_decode(struct torrent_scrape_ok *m, const void *data, size_t size);
+void torrent_scrape_ok_print(const struct torrent_scrape_ok *m, FILE *out);
+
+/* STATUS (7, request): Proxy to worker: current load and cache figures; answered by STATUS_OK. */
+struct torrent_status {
+    uint8_t unused_; /* no fields yet; C wants one member */
+};
+
+int torrent_status_encode(const struct torrent_status *m, cm_buf_t *out);
+int torrent_status_decode(struct torrent_status *m, const void *data, size_t size);
+void torrent_status_print(const struct torrent_status *m, FILE *out);
+
+/* STATUS_OK (8, reply): Worker to proxy: what the worker is doing. */
+struct torrent_status_ok {
+    char worker_id[64 + 1]; /* tag 1, required: stable id */
+    char version[32 + 1];   /* tag 2: worker version */
+    uint32_t torrents;      /* tag 3: torrents loaded */
+    uint32_t peers;         /* tag 4: peer connections */
+    uint64_t down_bps;      /* tag 5: download rate */
+    uint64_t up_bps;        /* tag 6: upload rate */
+    uint64_t downloaded;    /* tag 7: payload bytes since start */
+    uint64_t uploaded;      /* tag 8: payload bytes since start */
+    uint64_t cache_used;    /* tag 9: bytes in the disk cache */
+    uint64_t cache_free;    /* tag 10: bytes left under the cap */
+    char listen[64 + 1];    /* tag 11: peer listen address */
+    bool draining;          /* tag 12: takes no new streams */
+};
+
+int torrent_status_ok_encode(const struct torrent_status_ok *m, cm_buf_t *out);
+int torrent_status_ok_decode(struct torrent_status_ok *m, const void *data, size_t size);
+void torrent_status_ok_print(const struct torrent_status_ok *m, FILE *out);
+
 /* Room for any message of the protocol, e.g. to decode into before dispatching. */
 union torrent_msg {
     struct torrent_ready ready;
     struct torrent_heartbeat heartbeat;
+    struct torrent_metadata metadata;
+    struct torrent_metadata_ok metadata_ok;
+    struct torrent_scrape scrape;
+    struct torrent_scrape_ok scrape_ok;
+    struct torrent_status status;
+    struct torrent_status_ok status_ok;
 };
 
 /* The name of message `id` (e.g. "READY"), or "?" when the protocol has none. Static. */

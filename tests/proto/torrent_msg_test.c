@@ -15,6 +15,8 @@ enum {
     TEST_PRINT_MAX = 64 * 1024,     /* room for any printed line */
 };
 
+static const unsigned char s_zeros[16777217]; /* bytes for bin fields at their max */
+
 /* The TAP name "MSG: what", in a static buffer: valid until the next call. */
 static const char *s_name(const char *msg, const char *what)
 {
@@ -43,6 +45,12 @@ static bool s_same(const cm_buf_t *a, const cm_buf_t *b)
 {
     return cm_buf_len(a) == cm_buf_len(b) &&
            memcmp(cm_buf_data(a), cm_buf_data(b), cm_buf_len(a)) == 0;
+}
+
+/* True when two borrowed views show the same bytes. */
+static bool s_iov_eq(const cm_iov_t *a, const cm_iov_t *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
 }
 
 /* Read a whole file into `buf`; -1 when it cannot be read. */
@@ -217,6 +225,252 @@ static void s_test_heartbeat(cm_buf_t *enc)
     s_print(TORRENT_MSG_HEARTBEAT, &b);
 }
 
+/* --- METADATA --- */
+
+/* The schema's test values. */
+static void s_fill_metadata(struct torrent_metadata *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->magnet, "magnet:\?xt=urn:btih:0123456789abcdef0123456789abcdef01234567", 60);
+    m->timeout_ms = 60000;
+}
+
+static void s_test_metadata(cm_buf_t *enc)
+{
+    struct torrent_metadata a, b;
+
+    s_fill_metadata(&a);
+    s_round_trip(TORRENT_MSG_METADATA, &a, &b, enc);
+    is_str(b.magnet, a.magnet, s_name("METADATA", "magnet"));
+    ok(b.timeout_ms == a.timeout_ms, s_name("METADATA", "timeout_ms"));
+    s_golden(enc, "METADATA");
+    s_print(TORRENT_MSG_METADATA, &b);
+
+    s_fill_metadata(&a);
+    memset(a.magnet, 'x', 65536);
+    ok(s_cycle(TORRENT_MSG_METADATA, &a, &b), s_name("METADATA", "magnet at its max"));
+    a.magnet[65536] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_METADATA, &a), s_name("METADATA", "magnet past its max refused"));
+    memcpy(a.magnet, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_METADATA, &a), s_name("METADATA", "magnet not UTF-8 refused"));
+}
+
+/* --- METADATA_OK --- */
+
+/* The schema's test values. */
+static void s_fill_metadata_ok(struct torrent_metadata_ok *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->torrent.data = "d4:infod4:name1:aee";
+    m->torrent.len = 19;
+    memcpy(m->info_hash, "0123456789abcdef0123456789abcdef01234567", 40);
+    memcpy(m->name, "Big Buck Bunny", 14);
+    m->files = 3;
+    m->total_bytes = UINT64_C(276445467);
+}
+
+static void s_test_metadata_ok(cm_buf_t *enc)
+{
+    struct torrent_metadata_ok a, b;
+
+    s_fill_metadata_ok(&a);
+    s_round_trip(TORRENT_MSG_METADATA_OK, &a, &b, enc);
+    ok(s_iov_eq(&b.torrent, &a.torrent), s_name("METADATA_OK", "torrent"));
+    is_str(b.info_hash, a.info_hash, s_name("METADATA_OK", "info_hash"));
+    is_str(b.name, a.name, s_name("METADATA_OK", "name"));
+    ok(b.files == a.files, s_name("METADATA_OK", "files"));
+    ok(b.total_bytes == a.total_bytes, s_name("METADATA_OK", "total_bytes"));
+    s_golden(enc, "METADATA_OK");
+    s_print(TORRENT_MSG_METADATA_OK, &b);
+
+    s_fill_metadata_ok(&a);
+    a.torrent.data = s_zeros;
+    a.torrent.len = 16777216;
+    ok(s_cycle(TORRENT_MSG_METADATA_OK, &a, &b), s_name("METADATA_OK", "torrent at its max"));
+    a.torrent.len = 16777217;
+    ok(s_refused(TORRENT_MSG_METADATA_OK, &a),
+       s_name("METADATA_OK", "torrent past its max refused"));
+    a.torrent.data = NULL;
+    a.torrent.len = 1;
+    ok(s_refused(TORRENT_MSG_METADATA_OK, &a),
+       s_name("METADATA_OK", "torrent without data refused"));
+
+    s_fill_metadata_ok(&a);
+    memset(a.info_hash, 'x', 40);
+    ok(s_cycle(TORRENT_MSG_METADATA_OK, &a, &b), s_name("METADATA_OK", "info_hash at its max"));
+    a.info_hash[40] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_METADATA_OK, &a),
+       s_name("METADATA_OK", "info_hash past its max refused"));
+    memcpy(a.info_hash, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_METADATA_OK, &a),
+       s_name("METADATA_OK", "info_hash not UTF-8 refused"));
+
+    s_fill_metadata_ok(&a);
+    memset(a.name, 'x', 1024);
+    ok(s_cycle(TORRENT_MSG_METADATA_OK, &a, &b), s_name("METADATA_OK", "name at its max"));
+    a.name[1024] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_METADATA_OK, &a), s_name("METADATA_OK", "name past its max refused"));
+    memcpy(a.name, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_METADATA_OK, &a), s_name("METADATA_OK", "name not UTF-8 refused"));
+}
+
+/* --- SCRAPE --- */
+
+/* The schema's test values. */
+static void s_fill_scrape(struct torrent_scrape *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->info_hash, "0123456789abcdef0123456789abcdef01234567", 40);
+    memcpy(m->trackers[0], "udp://tracker.example:1337/announce", 35);
+    m->trackers_count = 1;
+    m->timeout_ms = 10000;
+}
+
+static void s_test_scrape(cm_buf_t *enc)
+{
+    struct torrent_scrape a, b;
+
+    s_fill_scrape(&a);
+    s_round_trip(TORRENT_MSG_SCRAPE, &a, &b, enc);
+    is_str(b.info_hash, a.info_hash, s_name("SCRAPE", "info_hash"));
+    is_int(b.trackers_count, a.trackers_count, s_name("SCRAPE", "trackers_count"));
+    ok(SAME_ARRAY(b.trackers, a.trackers), s_name("SCRAPE", "trackers"));
+    ok(b.timeout_ms == a.timeout_ms, s_name("SCRAPE", "timeout_ms"));
+    s_golden(enc, "SCRAPE");
+    s_print(TORRENT_MSG_SCRAPE, &b);
+
+    s_fill_scrape(&a);
+    memset(a.info_hash, 'x', 40);
+    ok(s_cycle(TORRENT_MSG_SCRAPE, &a, &b), s_name("SCRAPE", "info_hash at its max"));
+    a.info_hash[40] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_SCRAPE, &a), s_name("SCRAPE", "info_hash past its max refused"));
+    memcpy(a.info_hash, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_SCRAPE, &a), s_name("SCRAPE", "info_hash not UTF-8 refused"));
+
+    s_fill_scrape(&a);
+    for (uint32_t i = 0; i < 32; i++)
+        memset(a.trackers[i], 'x', 1024);
+    a.trackers_count = 32;
+    ok(s_cycle(TORRENT_MSG_SCRAPE, &a, &b), s_name("SCRAPE", "trackers at its max"));
+    a.trackers_count = 33;
+    ok(s_refused(TORRENT_MSG_SCRAPE, &a), s_name("SCRAPE", "trackers past its max refused"));
+    a.trackers_count = 1;
+    a.trackers[0][1024] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_SCRAPE, &a), s_name("SCRAPE", "trackers item past its max refused"));
+}
+
+/* --- SCRAPE_OK --- */
+
+/* The schema's test values. */
+static void s_fill_scrape_ok(struct torrent_scrape_ok *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->seeders = 12;
+    m->leechers = 3;
+    m->completed = 1234;
+    m->answered = 2;
+    m->asked = 3;
+}
+
+static void s_test_scrape_ok(cm_buf_t *enc)
+{
+    struct torrent_scrape_ok a, b;
+
+    s_fill_scrape_ok(&a);
+    s_round_trip(TORRENT_MSG_SCRAPE_OK, &a, &b, enc);
+    ok(b.seeders == a.seeders, s_name("SCRAPE_OK", "seeders"));
+    ok(b.leechers == a.leechers, s_name("SCRAPE_OK", "leechers"));
+    ok(b.completed == a.completed, s_name("SCRAPE_OK", "completed"));
+    ok(b.answered == a.answered, s_name("SCRAPE_OK", "answered"));
+    ok(b.asked == a.asked, s_name("SCRAPE_OK", "asked"));
+    s_golden(enc, "SCRAPE_OK");
+    s_print(TORRENT_MSG_SCRAPE_OK, &b);
+}
+
+/* --- STATUS --- */
+
+/* The schema's test values. */
+static void s_fill_status(struct torrent_status *m)
+{
+    memset(m, 0, sizeof(*m));
+}
+
+static void s_test_status(cm_buf_t *enc)
+{
+    struct torrent_status a, b;
+
+    s_fill_status(&a);
+    s_round_trip(TORRENT_MSG_STATUS, &a, &b, enc);
+    s_golden(enc, "STATUS");
+    s_print(TORRENT_MSG_STATUS, &b);
+}
+
+/* --- STATUS_OK --- */
+
+/* The schema's test values. */
+static void s_fill_status_ok(struct torrent_status_ok *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->worker_id, "worker-1", 8);
+    memcpy(m->version, "0.1.0", 5);
+    m->torrents = 2;
+    m->peers = 47;
+    m->down_bps = UINT64_C(5242880);
+    m->up_bps = UINT64_C(65536);
+    m->downloaded = UINT64_C(1073741824);
+    m->uploaded = UINT64_C(1048576);
+    m->cache_used = UINT64_C(2147483648);
+    m->cache_free = UINT64_C(8589934592);
+    memcpy(m->listen, "0.0.0.0:6881", 12);
+    m->draining = false;
+}
+
+static void s_test_status_ok(cm_buf_t *enc)
+{
+    struct torrent_status_ok a, b;
+
+    s_fill_status_ok(&a);
+    s_round_trip(TORRENT_MSG_STATUS_OK, &a, &b, enc);
+    is_str(b.worker_id, a.worker_id, s_name("STATUS_OK", "worker_id"));
+    is_str(b.version, a.version, s_name("STATUS_OK", "version"));
+    ok(b.torrents == a.torrents, s_name("STATUS_OK", "torrents"));
+    ok(b.peers == a.peers, s_name("STATUS_OK", "peers"));
+    ok(b.down_bps == a.down_bps, s_name("STATUS_OK", "down_bps"));
+    ok(b.up_bps == a.up_bps, s_name("STATUS_OK", "up_bps"));
+    ok(b.downloaded == a.downloaded, s_name("STATUS_OK", "downloaded"));
+    ok(b.uploaded == a.uploaded, s_name("STATUS_OK", "uploaded"));
+    ok(b.cache_used == a.cache_used, s_name("STATUS_OK", "cache_used"));
+    ok(b.cache_free == a.cache_free, s_name("STATUS_OK", "cache_free"));
+    is_str(b.listen, a.listen, s_name("STATUS_OK", "listen"));
+    ok(b.draining == a.draining, s_name("STATUS_OK", "draining"));
+    s_golden(enc, "STATUS_OK");
+    s_print(TORRENT_MSG_STATUS_OK, &b);
+
+    s_fill_status_ok(&a);
+    memset(a.worker_id, 'x', 64);
+    ok(s_cycle(TORRENT_MSG_STATUS_OK, &a, &b), s_name("STATUS_OK", "worker_id at its max"));
+    a.worker_id[64] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_STATUS_OK, &a), s_name("STATUS_OK", "worker_id past its max refused"));
+    memcpy(a.worker_id, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_STATUS_OK, &a), s_name("STATUS_OK", "worker_id not UTF-8 refused"));
+
+    s_fill_status_ok(&a);
+    memset(a.version, 'x', 32);
+    ok(s_cycle(TORRENT_MSG_STATUS_OK, &a, &b), s_name("STATUS_OK", "version at its max"));
+    a.version[32] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_STATUS_OK, &a), s_name("STATUS_OK", "version past its max refused"));
+    memcpy(a.version, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_STATUS_OK, &a), s_name("STATUS_OK", "version not UTF-8 refused"));
+
+    s_fill_status_ok(&a);
+    memset(a.listen, 'x', 64);
+    ok(s_cycle(TORRENT_MSG_STATUS_OK, &a, &b), s_name("STATUS_OK", "listen at its max"));
+    a.listen[64] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_STATUS_OK, &a), s_name("STATUS_OK", "listen past its max refused"));
+    memcpy(a.listen, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_STATUS_OK, &a), s_name("STATUS_OK", "listen not UTF-8 refused"));
+}
+
 /* --- Protocol --- */
 
 static void s_test_protocol(void)
@@ -228,17 +482,35 @@ static void s_test_protocol(void)
     is_int(torrent_proto.id, TORRENT_PROTO, "torrent: protocol number");
     is_int(torrent_proto.version, TORRENT_VERSION, "torrent: version");
     is_str(torrent_proto.name, "torrent", "torrent: name");
-    is_int(torrent_proto.nmsgs, 2, "torrent: 2 messages");
+    is_int(torrent_proto.nmsgs, 8, "torrent: 8 messages");
     const struct cm_proto_msg *d = cm_proto_find(&torrent_proto, TORRENT_MSG_READY);
     ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "READY: descriptor");
     is_str(torrent_msg_name(TORRENT_MSG_READY), "READY", "READY: name");
     d = cm_proto_find(&torrent_proto, TORRENT_MSG_HEARTBEAT);
     ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "HEARTBEAT: descriptor");
     is_str(torrent_msg_name(TORRENT_MSG_HEARTBEAT), "HEARTBEAT", "HEARTBEAT: name");
-    is_str(torrent_msg_name(3), "?", "torrent: unknown id has no name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_METADATA);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "METADATA: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_METADATA), "METADATA", "METADATA: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_METADATA_OK);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "METADATA_OK: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_METADATA_OK), "METADATA_OK", "METADATA_OK: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_SCRAPE);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "SCRAPE: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_SCRAPE), "SCRAPE", "SCRAPE: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_SCRAPE_OK);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "SCRAPE_OK: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_SCRAPE_OK), "SCRAPE_OK", "SCRAPE_OK: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_STATUS);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "STATUS: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_STATUS), "STATUS", "STATUS: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_STATUS_OK);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "STATUS_OK: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_STATUS_OK), "STATUS_OK", "STATUS_OK: name");
+    is_str(torrent_msg_name(9), "?", "torrent: unknown id has no name");
     is_str(torrent_msg_name(-1), "?", "torrent: negative id has no name");
-    is_int(torrent_msg_decode(3, &u, "\x80", 1), -1, "torrent: unknown id: no decode");
-    is_int(torrent_msg_encode(3, &u, enc), -1, "torrent: unknown id: no encode");
+    is_int(torrent_msg_decode(9, &u, "\x80", 1), -1, "torrent: unknown id: no decode");
+    is_int(torrent_msg_encode(9, &u, enc), -1, "torrent: unknown id: no encode");
     cm_buf_destroy(&enc);
 }
 
@@ -249,6 +521,12 @@ int main(void)
     s_test_protocol();
     s_test_ready(enc);
     s_test_heartbeat(enc);
+    s_test_metadata(enc);
+    s_test_metadata_ok(enc);
+    s_test_scrape(enc);
+    s_test_scrape_ok(enc);
+    s_test_status(enc);
+    s_test_status_ok(enc);
     cm_buf_destroy(&enc);
     return done_testing();
 }
