@@ -46,7 +46,8 @@ OPT      ?= -O2
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
             -Wno-format-nonliteral -Werror
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g -fno-omit-frame-pointer $(WARN) $(SANFLAGS) \
-            -Icommon -Iproto/gen $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+            -Icommon -Iproto/gen $(addprefix -Iservices/,$(SERVICES)) $(PKG_CFLAGS) \
+            $(EXTRA_CFLAGS)
 LDFLAGS  := $(SANFLAGS) $(EXTRA_LDFLAGS)
 LDLIBS   := $(PKG_LIBS) -lpthread -lm
 

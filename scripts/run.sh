@@ -93,7 +93,9 @@ start auth auth
 start source-discovery source-discovery
 start stream-proxy stream-proxy
 for i in $(seq 1 "$WORKERS"); do
-    start "worker-$i" torrent-worker "WORKER_ID=${WORKER_ID_PREFIX:-worker}-$i"
+    # each worker: its own disk cache, and peer port 6881, 6882, ... unless BT_LISTEN is set
+    start "worker-$i" torrent-worker "WORKER_ID=${WORKER_ID_PREFIX:-worker}-$i" \
+        "CACHE_DIR=${CACHE_DIR:-$STATE/cache}-$i" "BT_LISTEN=${BT_LISTEN:-0.0.0.0:$((6880 + i))}"
 done
 start gateway gateway
 

@@ -17,6 +17,13 @@ struct bt_pool {
     uint64_t hb_sent;       /* mono ms of the last HEARTBEAT */
     uint32_t capacity;      /* streams we accept */
     cm_buf_t *buf;          /* scratch for bodies */
+    struct event_base *base;
+    bt_engine_t *engine;   /* borrowed */
+    bt_cache_t *cache;     /* borrowed, may be NULL */
+    const char *cache_dir; /* borrowed */
+    struct md_job *jobs;   /* METADATA fetches in progress */
+    uint32_t njobs;
+    struct scrape_job *scrapes; /* SCRAPEs in progress */
 };
 
 /* READY goes out at every tick until the proxy heartbeats us back: a restarted proxy does not
@@ -29,6 +36,7 @@ static void s_send_ready(bt_pool_t *self, cm_rpc_t *rpc)
     snprintf(r.worker_id, sizeof(r.worker_id), "%s", self->worker_id);
     snprintf(r.version, sizeof(r.version), "%s", CM_VERSION);
     r.capacity = self->capacity;
+    r.free_cache_bytes = self->cache ? bt_cache_free(self->cache) : 0;
     cm_buf_reset(self->buf);
     if (torrent_ready_encode(&r, self->buf) == 0 &&
         cm_rpc_send(rpc, NULL, TORRENT_PROTO, TORRENT_MSG_READY, 0, self->buf, NULL) == 0)
@@ -60,6 +68,13 @@ static void s_on_heartbeat_timer(evutil_socket_t fd, short what, void *arg)
     self->hb_sent = now;
     struct torrent_heartbeat hb;
     memset(&hb, 0, sizeof(hb));
+    struct bt_engine_stats es;
+    bt_engine_stats(self->engine, &es);
+    hb.torrents = es.torrents;
+    hb.peers = es.peers;
+    hb.down_bps = es.down_bps;
+    hb.up_bps = es.up_bps;
+    hb.free_cache_bytes = self->cache ? bt_cache_free(self->cache) : 0;
     cm_buf_reset(self->buf);
     if (torrent_heartbeat_encode(&hb, self->buf) == 0)
         cm_rpc_send(self->rpc, NULL, TORRENT_PROTO, TORRENT_MSG_HEARTBEAT, 0, self->buf, NULL);
@@ -75,6 +90,280 @@ static void s_on_proxy_heartbeat(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
         cm_log_n("pool", 0, "registered with the stream-proxy at %s as %s", cm_rpc_endpoint(rpc),
                  self->worker_id);
     self->registered = true;
+}
+
+/* --- METADATA: one job per info-hash, several requests may wait on it --- */
+
+enum { BT_MD_JOBS_MAX = 32, BT_MD_WAITERS_MAX = 8, BT_MD_TIMEOUT_DEFAULT_MS = 60000 };
+
+struct md_job {
+    bt_pool_t *pool;
+    uint8_t hash[20];
+    bt_torrent_t *t;
+    cm_defer_t *waiters[BT_MD_WAITERS_MAX];
+    size_t nwaiters;
+    struct event *ev_timeout;
+    uint32_t timeout_ms;
+    char **tr; /* the magnet's trackers, for the .torrent */
+    size_t ntr;
+    struct md_job *next;
+};
+
+static void s_job_free(bt_pool_t *self, struct md_job *j)
+{
+    struct md_job **pp = &self->jobs;
+    while (*pp && *pp != j)
+        pp = &(*pp)->next;
+    if (*pp) {
+        *pp = j->next;
+        self->njobs--;
+    }
+    for (size_t i = 0; i < j->nwaiters; i++)
+        cm_defer_drop(&j->waiters[i]);
+    if (j->t)
+        bt_torrent_remove(&j->t);
+    event_free(j->ev_timeout);
+    for (size_t i = 0; i < j->ntr; i++)
+        cm_free(j->tr[i]);
+    cm_free(j->tr);
+    cm_free(j);
+}
+
+static void s_job_reply(bt_pool_t *self, struct md_job *j, const bt_metainfo_t *mi)
+{
+    char err[CM_ERR_LEN];
+    bt_metainfo_t *copy = bt_metainfo_from_info(mi->info_raw, mi->info_len, NULL, err, sizeof(err));
+    cm_buf_t *tb = cm_buf_new(16 * 1024 * 1024);
+    if (!copy || (bt_metainfo_add_trackers(copy, (const char *const *)j->tr, j->ntr),
+                  bt_metainfo_write(copy, tb) < 0)) {
+        for (size_t i = 0; i < j->nwaiters; i++)
+            cm_defer_error(&j->waiters[i], CM_ERR_TOO_LARGE, "the .torrent does not fit a reply");
+    } else {
+        struct torrent_metadata_ok r;
+        memset(&r, 0, sizeof(r));
+        r.torrent.data = cm_buf_data(tb);
+        r.torrent.len = cm_buf_len(tb);
+        bt_hash_hex(copy->info_hash, r.info_hash);
+        snprintf(r.name, sizeof(r.name), "%s", copy->name);
+        r.files = copy->nfiles;
+        r.total_bytes = copy->total_len;
+        cm_buf_t *body = cm_buf_new(CM_POOL_MSG_MAX);
+        if (torrent_metadata_ok_encode(&r, body) < 0) {
+            for (size_t i = 0; i < j->nwaiters; i++)
+                cm_defer_error(&j->waiters[i], CM_ERR_TOO_LARGE,
+                               "the .torrent does not fit a reply");
+        } else {
+            for (size_t i = 0; i < j->nwaiters; i++)
+                cm_defer_reply(&j->waiters[i], TORRENT_PROTO, TORRENT_MSG_METADATA_OK, body, NULL);
+        }
+        cm_buf_destroy(&body);
+        cm_log_n("pool", 0, "metadata of %s: \"%s\", %" PRIu32 " files", r.info_hash, r.name,
+                 r.files);
+    }
+    j->nwaiters = 0;
+    cm_buf_destroy(&tb);
+    bt_metainfo_destroy(&copy);
+    s_job_free(self, j);
+}
+
+static void s_on_job_metadata(void *arg, bt_torrent_t *t)
+{
+    struct md_job *j = arg;
+    s_job_reply(j->pool, j, bt_torrent_metainfo(t));
+}
+
+static void s_on_job_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    CM_UNUSED(fd);
+    CM_UNUSED(what);
+    struct md_job *j = arg;
+    struct bt_torrent_stats st;
+    bt_torrent_stats(j->t, &st);
+    for (size_t i = 0; i < j->nwaiters; i++)
+        cm_defer_error(&j->waiters[i], CM_ERR_TIMEOUT,
+                       "no metadata after %" PRIu32 " s: %" PRIu32 " peers from %" PRIu32
+                       " trackers",
+                       j->timeout_ms / 1000, st.known_peers, st.trackers);
+    j->nwaiters = 0;
+    s_job_free(j->pool, j);
+}
+
+static void s_on_metadata(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    bt_pool_t *self = arg;
+    struct torrent_metadata req;
+    if (torrent_metadata_decode(&req, msg->body.data, msg->body.len) < 0) {
+        cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "malformed METADATA");
+        return;
+    }
+    struct bt_magnet m;
+    char err[CM_ERR_LEN];
+    if (bt_magnet_parse(req.magnet, &m, err, sizeof(err)) < 0) {
+        cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "bad magnet: %s", err);
+        return;
+    }
+    bt_torrent_t *have = bt_engine_find(self->engine, m.info_hash);
+    if (have && bt_torrent_metainfo(have)) { /* a loaded torrent knows it already */
+        struct md_job tmp = {.pool = self, .nwaiters = 1};
+        tmp.waiters[0] = cm_rpc_defer(rpc, msg);
+        tmp.ev_timeout = event_new(self->base, -1, 0, s_on_job_timeout, NULL);
+        struct md_job *j = cm_memdup(&tmp, sizeof(tmp));
+        j->next = self->jobs;
+        self->jobs = j;
+        self->njobs++;
+        s_job_reply(self, j, bt_torrent_metainfo(have));
+        bt_magnet_clear(&m);
+        return;
+    }
+    struct md_job *j = self->jobs;
+    while (j && memcmp(j->hash, m.info_hash, 20) != 0)
+        j = j->next;
+    if (j) {
+        if (j->nwaiters == BT_MD_WAITERS_MAX)
+            cm_rpc_reply_error(rpc, msg, CM_ERR_BUSY, "too many requests for that torrent");
+        else
+            j->waiters[j->nwaiters++] = cm_rpc_defer(rpc, msg);
+        bt_magnet_clear(&m);
+        return;
+    }
+    if (self->njobs >= BT_MD_JOBS_MAX || have) {
+        cm_rpc_reply_error(rpc, msg, CM_ERR_BUSY, "%s",
+                           have ? "that torrent is loading" : "too many metadata fetches");
+        bt_magnet_clear(&m);
+        return;
+    }
+    j = cm_calloc(1, sizeof(*j));
+    j->pool = self;
+    memcpy(j->hash, m.info_hash, 20);
+    j->timeout_ms = req.timeout_ms ? req.timeout_ms : BT_MD_TIMEOUT_DEFAULT_MS;
+    j->tr = m.tr;
+    j->ntr = m.ntr;
+    struct bt_torrent_cbs cbs = {.metadata = s_on_job_metadata, .arg = j};
+    j->t = bt_engine_add_magnet(self->engine, &m, self->cache_dir, BT_TF_METADATA_ONLY, &cbs, err,
+                                sizeof(err));
+    m.tr = NULL; /* now the job's */
+    m.ntr = 0;
+    bt_magnet_clear(&m);
+    j->ev_timeout = event_new(self->base, -1, 0, s_on_job_timeout, j);
+    j->next = self->jobs;
+    self->jobs = j;
+    self->njobs++;
+    if (!j->t) {
+        cm_rpc_reply_error(rpc, msg, CM_ERR_INTERNAL, "%s", err);
+        s_job_free(self, j);
+        return;
+    }
+    j->waiters[j->nwaiters++] = cm_rpc_defer(rpc, msg);
+    struct timeval tv = cm_tv_ms(j->timeout_ms);
+    event_add(j->ev_timeout, &tv);
+}
+
+/* --- SCRAPE: every tracker at once, the largest figures win --- */
+
+struct scrape_job {
+    bt_pool_t *pool;
+    cm_defer_t *defer;
+    uint32_t left, asked, answered;
+    uint32_t seeders, leechers, completed;
+    bt_trk_req_t reqs[32];
+    char last_err[160];
+    struct scrape_job *next;
+};
+
+static void s_scrape_unlink(bt_pool_t *self, struct scrape_job *s)
+{
+    struct scrape_job **pp = &self->scrapes;
+    while (*pp && *pp != s)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = s->next;
+}
+
+static void s_on_scrape_done(void *arg, int status, uint32_t seeders, uint32_t leechers,
+                             uint32_t completed, const char *err)
+{
+    struct scrape_job *s = arg;
+    if (status == 0) {
+        s->answered++;
+        s->seeders = CM_MAX(s->seeders, seeders);
+        s->leechers = CM_MAX(s->leechers, leechers);
+        s->completed = CM_MAX(s->completed, completed);
+    } else if (err) {
+        snprintf(s->last_err, sizeof(s->last_err), "%s", err);
+    }
+    if (--s->left > 0)
+        return;
+    if (s->answered == 0) {
+        cm_defer_error(&s->defer, CM_ERR_UNAVAILABLE, "no tracker answered: %s", s->last_err);
+    } else {
+        struct torrent_scrape_ok r = {.seeders = s->seeders,
+                                      .leechers = s->leechers,
+                                      .completed = s->completed,
+                                      .answered = s->answered,
+                                      .asked = s->asked};
+        cm_buf_t *body = cm_buf_new(256);
+        if (torrent_scrape_ok_encode(&r, body) == 0)
+            cm_defer_reply(&s->defer, TORRENT_PROTO, TORRENT_MSG_SCRAPE_OK, body, NULL);
+        else
+            cm_defer_error(&s->defer, CM_ERR_INTERNAL, "encoding failed");
+        cm_buf_destroy(&body);
+    }
+    s_scrape_unlink(s->pool, s);
+    cm_free(s);
+}
+
+static void s_on_scrape(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    bt_pool_t *self = arg;
+    static struct torrent_scrape req; /* large (32 URLs of 1 KiB): not on the stack */
+    uint8_t hash[20];
+    if (torrent_scrape_decode(&req, msg->body.data, msg->body.len) < 0 ||
+        bt_hash_parse(req.info_hash, strlen(req.info_hash), hash) < 0) {
+        cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "malformed SCRAPE");
+        return;
+    }
+    if (req.trackers_count == 0) {
+        cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "SCRAPE names no tracker");
+        return;
+    }
+    struct scrape_job *s = cm_calloc(1, sizeof(*s));
+    s->pool = self;
+    s->defer = cm_rpc_defer(rpc, msg);
+    s->asked = s->left = req.trackers_count;
+    s->next = self->scrapes;
+    self->scrapes = s;
+    int timeout = req.timeout_ms ? (int)req.timeout_ms : 10000;
+    for (uint32_t i = 0; i < req.trackers_count; i++)
+        s->reqs[i] = bt_trk_scrape(bt_engine_trk(self->engine), req.trackers[i], hash, timeout,
+                                   s_on_scrape_done, s);
+}
+
+static void s_on_status(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    bt_pool_t *self = arg;
+    struct bt_engine_stats es;
+    bt_engine_stats(self->engine, &es);
+    struct torrent_status_ok r;
+    memset(&r, 0, sizeof(r));
+    snprintf(r.worker_id, sizeof(r.worker_id), "%s", self->worker_id);
+    snprintf(r.version, sizeof(r.version), "%s", CM_VERSION);
+    r.torrents = es.torrents;
+    r.peers = es.peers;
+    r.down_bps = es.down_bps;
+    r.up_bps = es.up_bps;
+    r.downloaded = es.downloaded;
+    r.uploaded = es.uploaded;
+    if (self->cache) {
+        r.cache_used = bt_cache_used(self->cache);
+        r.cache_free = bt_cache_free(self->cache);
+    }
+    snprintf(r.listen, sizeof(r.listen), "%s", bt_engine_listen_addr(self->engine));
+    cm_buf_t *body = cm_buf_new(1024);
+    if (torrent_status_ok_encode(&r, body) == 0)
+        cm_rpc_reply(rpc, msg, TORRENT_PROTO, TORRENT_MSG_STATUS_OK, body, NULL);
+    else
+        cm_rpc_reply_error(rpc, msg, CM_ERR_INTERNAL, "encoding failed");
+    cm_buf_destroy(&body);
 }
 
 bt_pool_t *bt_pool_new(struct event_base *base, void *zctx, const struct bt_pool_opts *opts,
@@ -96,7 +385,14 @@ bt_pool_t *bt_pool_new(struct event_base *base, void *zctx, const struct bt_pool
     self->capacity = opts->capacity;
     snprintf(self->worker_id, sizeof(self->worker_id), "%s", opts->worker_id);
     self->buf = cm_buf_new(1024);
+    self->base = base;
+    self->engine = opts->engine;
+    self->cache = opts->cache;
+    self->cache_dir = opts->cache_dir;
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_HEARTBEAT, s_on_proxy_heartbeat, self);
+    cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_METADATA, s_on_metadata, self);
+    cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_SCRAPE, s_on_scrape, self);
+    cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_STATUS, s_on_status, self);
     cm_rpc_on_connect(rpc, s_on_connect, self);
 
     self->heartbeat_ms = opts->heartbeat_ms > 0 ? opts->heartbeat_ms : CM_HB_INTERVAL_MS;
@@ -118,6 +414,16 @@ void bt_pool_destroy(bt_pool_t **self_p)
     *self_p = NULL;
     if (self->ev_hb)
         event_free(self->ev_hb);
+    while (self->jobs)
+        s_job_free(self, self->jobs);
+    while (self->scrapes) {
+        struct scrape_job *sj = self->scrapes;
+        self->scrapes = sj->next;
+        for (uint32_t i = 0; i < sj->asked; i++)
+            bt_trk_cancel(bt_engine_trk(self->engine), sj->reqs[i]);
+        cm_defer_drop(&sj->defer);
+        cm_free(sj);
+    }
     cm_rpc_destroy(&self->rpc);
     cm_buf_destroy(&self->buf);
     self->tag = 0xdeadbeef;

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT
  * bt_pool: the worker's side of the pool protocol. A DEALER connected to the stream-proxy's
  * pool ROUTER: READY on every (re)connect, HEARTBEAT every interval with load figures, and
- * the requests the proxy sends (PING now; OPEN, READ, METADATA, SCRAPE, STATUS later). When
+ * the requests the proxy sends: METADATA (a magnet's info dictionary from the swarm, as a
+ * .torrent), SCRAPE (tracker figures), STATUS (load and cache); OPEN and READ come with the
+ * streaming path. When
  * the proxy falls silent for CM_HB_LIVENESS intervals (it restarted, or died), cm_rpc re-creates
  * the socket and we announce ourselves again. */
 #ifndef BT_POOL_H
 #define BT_POOL_H
 #include "cm.h"
 #include "cm_rpc.h"
+#include "bt_engine.h"
 
 typedef struct bt_pool bt_pool_t;
 
@@ -16,6 +19,9 @@ struct bt_pool_opts {
     const char *worker_id; /* stable id (hostname, pod name) */
     uint32_t capacity;     /* streams this worker accepts */
     int heartbeat_ms;      /* interval */
+    bt_engine_t *engine;   /* borrowed: the BitTorrent engine */
+    bt_cache_t *cache;     /* borrowed, may be NULL */
+    const char *cache_dir; /* where metadata-only torrents live (nothing is written) */
 };
 
 /* Connect (the proxy need not be up yet). Caller owns the result (bt_pool_destroy).

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: MIT
  * torrent-worker: a BitTorrent engine serving verified bytes to the stream-proxy's pool. With
- * no subcommand it runs as the pool daemon. This file only wires. */
+ * no command it runs as the pool daemon; `fetch`, `metadata`, `scrape` and `seed` run the same
+ * engine as a command-line tool (bt_cli.c). This file only wires. */
 #include "cm.h"
 #include "cm_service.h"
 #include "bt_pool.h"
+#include "bt_cli.h"
+#include "bt_config.h"
+#include <sys/stat.h>
 
 static struct {
     char *pool_endpoint; /* STREAM_POOL_ENDPOINT */
     char *worker_id;     /* WORKER_ID */
     int64_t capacity;    /* WORKER_CAPACITY */
     int64_t heartbeat;   /* POOL_HEARTBEAT */
+    char *cache_dir;     /* CACHE_DIR */
+    int64_t cache_max;   /* CACHE_MAX_BYTES */
 } s_cfg;
 
-static const struct cm_cfg_var s_vars[] = {
+static const struct cm_cfg_var s_daemon_vars[] = {
     {"STREAM_POOL_ENDPOINT", CM_CFG_ENDPOINT, "tcp://127.0.0.1:5554", &s_cfg.pool_endpoint, 0, 0,
      NULL, "the stream-proxy's pool endpoint to connect to"},
     {"WORKER_ID", CM_CFG_STR, "", &s_cfg.worker_id, 0, 64, NULL,
@@ -21,23 +27,52 @@ static const struct cm_cfg_var s_vars[] = {
      "streams this worker accepts at once"},
     {"POOL_HEARTBEAT", CM_CFG_MS, "1s", &s_cfg.heartbeat, 100, 60000, NULL,
      "heartbeat interval on the pool connection"},
+    {"CACHE_DIR", CM_CFG_STR, "/var/lib/marquee/cache", &s_cfg.cache_dir, 1, 1024, NULL,
+     "the disk cache: one directory per torrent"},
+    {"CACHE_MAX_BYTES", CM_CFG_BYTES, "10GB", &s_cfg.cache_max, 0, INT64_MAX, NULL,
+     "cap of the disk cache; least recently used torrents nobody streams are deleted (0: none)"},
 };
 
-static const struct cm_daemon s_daemon = {
+/* The daemon's table: its own variables, then the engine's (bt_config.c). */
+static struct cm_cfg_var s_vars[CM_ARRAY_LEN(s_daemon_vars) + 16];
+
+static struct cm_daemon s_daemon = {
     .name = "torrent-worker",
     .summary = "Marquee torrent worker: a BitTorrent engine that serves verified bytes to the "
                "stream-proxy's pool. With no command it runs as the pool daemon.",
     .vars = s_vars,
-    .nvars = CM_ARRAY_LEN(s_vars),
 };
 
 static bt_pool_t *s_pool;
+static bt_engine_t *s_engine;
+static bt_cache_t *s_cache;
+static struct bt_engine_setup s_setup;
 
-static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, void *arg)
+static int s_setup_daemon(struct cm_service_ctx *ctx, int argc, char **argv, int argi, void *arg)
 {
     CM_UNUSED(arg);
     if (argi < argc) {
         cm_log_e("main", 0, "unknown command '%s'; try --help", argv[argi]);
+        return -1;
+    }
+    char err[CM_ERR_LEN * 2];
+    if (mkdir(s_cfg.cache_dir, 0700) < 0 && errno != EEXIST) {
+        cm_log_e("main", 0, "cannot create CACHE_DIR %s: %s", s_cfg.cache_dir, strerror(errno));
+        return -1;
+    }
+    s_cache = bt_cache_new(s_cfg.cache_dir, (uint64_t)s_cfg.cache_max, err, sizeof(err));
+    if (!s_cache) {
+        cm_log_e("main", 0, "CACHE_DIR: %s", err);
+        return -1;
+    }
+    if (bt_config_setup(&s_setup, err, sizeof(err)) < 0) {
+        cm_log_e("main", 0, "%s", err);
+        return -1;
+    }
+    s_setup.opts.cache = s_cache;
+    s_engine = bt_engine_new(ctx->base, &s_setup.opts, err, sizeof(err));
+    if (!s_engine) {
+        cm_log_e("main", 0, "%s", err);
         return -1;
     }
     char host[65] = "worker";
@@ -48,15 +83,17 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
         .worker_id = s_cfg.worker_id[0] ? s_cfg.worker_id : host,
         .capacity = (uint32_t)s_cfg.capacity,
         .heartbeat_ms = (int)s_cfg.heartbeat,
+        .engine = s_engine,
+        .cache = s_cache,
+        .cache_dir = s_cfg.cache_dir,
     };
-    char err[CM_ERR_LEN];
     s_pool = bt_pool_new(ctx->base, ctx->zctx, &po, err, sizeof(err));
     if (!s_pool) {
         cm_log_e("main", 0, "%s", err);
         return -1;
     }
-    snprintf(ctx->ready, sizeof(ctx->ready), "pool=%s worker_id=%s", s_cfg.pool_endpoint,
-             po.worker_id);
+    snprintf(ctx->ready, sizeof(ctx->ready), "pool=%s worker_id=%s peers=%s", s_cfg.pool_endpoint,
+             po.worker_id, bt_engine_listen_addr(s_engine));
     return 0;
 }
 
@@ -65,13 +102,28 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
     CM_UNUSED(ctx);
     CM_UNUSED(arg);
     bt_pool_destroy(&s_pool);
+    if (s_engine)
+        bt_engine_drain(s_engine, 2000); /* trackers hear `stopped`, bounded */
+    bt_engine_destroy(&s_engine);
+    bt_cache_destroy(&s_cache);
+    bt_config_setup_free(&s_setup);
+    cm_config_free(bt_cfg_vars, bt_cfg_nvars);
 }
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && bt_cli_is_command(argv[1]))
+        return bt_cli_main(argc - 1, argv + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < CM_ARRAY_LEN(s_daemon_vars); i++)
+        s_vars[n++] = s_daemon_vars[i];
+    for (size_t i = 0; i < bt_cfg_nvars && n < CM_ARRAY_LEN(s_vars); i++)
+        s_vars[n++] = bt_cfg_vars[i];
+    s_daemon.nvars = n;
+    s_daemon.usage = bt_cli_usage();
     struct cm_service svc = {
         .daemon = &s_daemon,
-        .setup = s_setup,
+        .setup = s_setup_daemon,
         .teardown = s_teardown,
     };
     return cm_service_main(&svc, argc, argv);

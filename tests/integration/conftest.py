@@ -128,7 +128,12 @@ class Stack:
         self.spawned = []
 
     def spawn(self, name, binary, env=None, args=(), ready=True):
-        d = Daemon(name, binary, env or {}, self.logdir, args)
+        env = dict(env or {})
+        if binary == "torrent-worker":
+            # a worker's peer port and disk cache are its own
+            env.setdefault("BT_LISTEN", "127.0.0.1:0")
+            env.setdefault("CACHE_DIR", str(self.logdir / ("cache-" + name)))
+        d = Daemon(name, binary, env, self.logdir, args)
         self.daemons[name] = d
         self.spawned.append(d)
         if ready:
