@@ -7,6 +7,7 @@
 #   make fuzz                  libFuzzer targets in build/fuzz/ (clang)
 #   make proto                 regenerate proto/gen and tests/proto from proto/*.toml
 #   make check-style           clang-format and the banned-function list
+#   make bench                 benchmarks (tests/bench/): ours beside the reference clients
 #   V=1                        show the commands
 #
 # Sources are found by directory: common/*.c and proto/gen/*.c -> libcm.a,
@@ -81,7 +82,7 @@ ALL_SVC_LIBS := $(foreach s,$(SERVICES),$(if $(strip $(call svc_objs,$(s))),$(ca
 
 # --- top-level targets ----------------------------------------------------------------
 
-.PHONY: all tests-bin run test test-unit test-integration test-fuzz fuzz fuzz-bins proto \
+.PHONY: all tests-bin run test bench test-unit test-integration test-fuzz fuzz fuzz-bins proto \
         proto-golden check-proto check-style bootstrap clean
 
 all: $(BINS)
@@ -117,6 +118,11 @@ test-fuzz: fuzz
 	$(Q)scripts/test.sh build/san fuzz
 
 fuzz-bins: $(FUZZ_BINS)
+
+# Benchmarks print our figures beside the peers' from the same run; never part of `make test`.
+bench: bootstrap
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/bench/run.sh
 
 proto:
 	$(Q)python3 proto/protogen.py

@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
 # Install every Debian package that the build, the tests and `make run` need, and only the
 # missing ones. `make run` and `make test` call this first, so a fresh Debian 12 machine needs
-# nothing else. Usage: scripts/bootstrap.sh [--check]   (--check: only report, exit 1 if missing)
+# nothing else. Usage: scripts/bootstrap.sh [--check] [--bench]
+#   --check: only report, exit 1 if missing; --bench: also what `make bench` needs (node, npm)
 set -euo pipefail
+
+CHECK=0
+BENCH=0
+for a in "$@"; do
+    case "$a" in
+    --check) CHECK=1 ;;
+    --bench) BENCH=1 ;;
+    *) echo "usage: $0 [--check] [--bench]" >&2; exit 2 ;;
+    esac
+done
 
 PACKAGES=(
     # build
@@ -17,7 +28,16 @@ PACKAGES=(
     postgresql curl procps util-linux perl iproute2
     # style check; offline validation of docker-compose.yml
     clang-format docker-compose
+    # BitTorrent interop tests: real peers and a tracker on loopback (tests/integration/btswarm.py)
+    aria2 opentracker qbittorrent-nox mktorrent
 )
+if [ $BENCH -eq 1 ]; then
+    # the download benchmark drives the WebTorrent library (npm) from node; a node from
+    # elsewhere (e.g. NodeSource's, which bundles npm) is kept as it is
+    command -v node >/dev/null || PACKAGES+=(nodejs)
+    command -v npm >/dev/null || PACKAGES+=(npm)
+    PACKAGES+=(time) # GNU time measures peak RSS
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -28,7 +48,7 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
-if [ "${1:-}" = "--check" ]; then
+if [ $CHECK -eq 1 ]; then
     echo "bootstrap: missing packages: ${missing[*]}" >&2
     exit 1
 fi

@@ -256,9 +256,12 @@ static void s_on_complete(void *arg, bt_torrent_t *t)
     double secs = (double)(cm_mono_ms() - c->started_ms) / 1000.0;
     if (c->tty)
         fprintf(stderr, "\r\033[K");
-    printf("done name=%s bytes=%" PRIu64 " seconds=%.2f rate_mib_s=%.1f peers=%" PRIu32 "\n",
-           bt_torrent_metainfo(t)->name, st.total, secs,
-           secs > 0 ? (double)st.downloaded / 1048576.0 / secs : 0.0, st.peers);
+    /* active: from the first block to the end, the figure a rate limit is judged by */
+    double active = st.first_block_ms ? (double)(cm_mono_ms() - st.first_block_ms) / 1000.0 : 0.0;
+    printf("done name=%s bytes=%" PRIu64 " seconds=%.2f active_seconds=%.2f rate_mib_s=%.1f "
+           "peers=%" PRIu32 "\n",
+           bt_torrent_metainfo(t)->name, st.total, secs, active,
+           secs > 0 ? (double)st.downloaded / 1048576.0 / secs : 0.0, st.peers_used);
     fflush(stdout);
     s_finish(c, 0, NULL);
 }

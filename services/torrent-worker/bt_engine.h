@@ -106,6 +106,8 @@ struct bt_torrent_stats {
     uint64_t down_bps, up_bps;
     uint64_t downloaded, uploaded; /* payload bytes since added */
     uint32_t peers, seeds, connecting, known_peers;
+    uint32_t peers_used;     /* peers that sent at least one block */
+    uint64_t first_block_ms; /* monotonic ms of the first block, 0 before */
     uint32_t hash_failures, banned;
     uint32_t trackers, trackers_answered, tracker_peers;
     char tracker_error[160];

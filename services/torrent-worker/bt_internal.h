@@ -95,6 +95,8 @@ struct bt_torrent {
     /* figures */
     uint64_t downloaded, uploaded, down_win, up_win, down_bps, up_bps;
     uint32_t hash_failures, banned;
+    uint32_t peers_used;     /* peers that sent us at least one block */
+    uint64_t first_block_ms; /* mono ms of the first block written, 0 before */
     uint32_t rechoke_round;
     uint64_t resume_saved_ms;
     bool resume_dirty;
@@ -139,7 +141,8 @@ struct bt_peer {
     uint32_t bits_len;    /* bytes of `bits` */
     bool counted;         /* its pieces are counted in the picker's availability */
     bool counted_seed;    /* ... as a seed (bt_picker_peer_seed) */
-    uint32_t unsolicited; /* blocks we did not ask for (endgame races) */
+    uint32_t unsolicited; /* blocks we never asked for */
+    uint32_t cancels;     /* requests cancelled or dropped whose block may still arrive */
     uint32_t have_count;
     bool have_all_pending; /* have_all before we knew npieces */
     bool seed;

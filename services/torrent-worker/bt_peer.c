@@ -85,6 +85,7 @@ static void s_abort_all(struct bt_peer *p)
     if (p->t && p->t->picker)
         for (uint32_t i = 0; i < p->nreqs; i++)
             bt_picker_abort(p->t->picker, p->reqs[i].piece, p->reqs[i].begin);
+    p->cancels += p->nreqs; /* what was on the wire may still arrive */
     p->nreqs = 0;
 }
 
@@ -99,6 +100,7 @@ void bt_peer_cancel_block(struct bt_peer *p, uint32_t piece, uint32_t begin)
         s_send(p, msg, n);
         bt_picker_abort(p->t->picker, r->piece, r->begin);
         s_req_remove_at(p, i);
+        p->cancels++;
         return;
     }
 }
@@ -434,6 +436,8 @@ static void s_on_have(struct bt_peer *p, uint32_t i)
         p->bits[i / 8] |= (uint8_t)(0x80 >> (i % 8));
         return;
     }
+    if (!p->counted) /* no bitfield came first: it starts with nothing */
+        s_count_pieces(p);
     if (s_peer_has(p, i))
         return;
     p->bits[i / 8] |= (uint8_t)(0x80 >> (i % 8));
@@ -458,8 +462,17 @@ static void s_on_have(struct bt_peer *p, uint32_t i)
 static int s_on_bitfield(struct bt_peer *p, const struct bt_msg *m)
 {
     bt_torrent_t *t = p->t;
-    if (p->counted || p->bits || p->seed)
-        return -1; /* a second bitfield, or after have/have_all */
+    /* BEP 3 wants it first, but some clients send one late (after haves, or again): the
+     * latest one wins, as in libtorrent. */
+    if (p->counted && t->picker) {
+        if (p->counted_seed)
+            bt_picker_peer_seed(t->picker, -1);
+        else
+            bt_picker_peer_bitfield(t->picker, p->bits, -1);
+        p->counted = p->counted_seed = false;
+    }
+    p->seed = false;
+    cm_free(p->bits);
     p->bits = cm_memdup(m->payload, m->plen);
     p->bits_len = (uint32_t)m->plen;
     if (t->picker) {
@@ -469,6 +482,7 @@ static int s_on_bitfield(struct bt_peer *p, const struct bt_msg *m)
             return 0;
         }
         bt_peer_update_interest(p);
+        bt_peer_fill_requests(p);
     }
     return 0;
 }
@@ -548,8 +562,11 @@ static int s_on_piece(struct bt_peer *p, const struct bt_msg *m)
     p->down_win += m->length;
     p->down_round += m->length;
     if (i == p->nreqs) {
-        /* not asked for, or cancelled in endgame and crossing on the wire: tolerated a little */
-        if (++p->unsolicited > 64)
+        /* a block we cancelled (endgame) crossing our cancel on the wire is expected; one we
+         * never asked for is tolerated a little (BEP 3 allows closing at once) */
+        if (p->cancels > 0)
+            p->cancels--;
+        else if (++p->unsolicited > 64)
             return -1;
         return 0;
     }

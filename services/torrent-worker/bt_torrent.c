@@ -374,6 +374,10 @@ void bt_torrent_block_in(bt_torrent_t *t, struct bt_peer *p, uint32_t piece, uin
         s_contrib_drop(t, piece);
         return;
     }
+    if (t->first_block_ms == 0)
+        t->first_block_ms = cm_mono_ms();
+    if (p->downloaded == len) /* its first block */
+        t->peers_used++;
     t->downloaded += len;
     t->down_win += len;
     e->downloaded += len;
@@ -799,6 +803,8 @@ void bt_torrent_stats(const bt_torrent_t *t, struct bt_torrent_stats *out)
         }
     }
     out->known_peers = t->ncands;
+    out->peers_used = t->peers_used;
+    out->first_block_ms = t->first_block_ms;
     out->hash_failures = t->hash_failures;
     out->banned = t->banned;
     if (t->swarm) {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make bench`: the download benchmark (tests/bench/bt_download.py). Builds nothing: it uses
+# build/release/bin (BENCH_BIN overrides), so run `make all` first. Installs what it needs:
+# the Debian packages (scripts/bootstrap.sh --bench) and, once, the WebTorrent library into
+# tests/bench/node/node_modules (npm, no install scripts; see tests/bench/node/package.json).
+# A client that cannot be installed or run is reported as SKIP and the others go on.
+# Environment: BENCH_RUNS, BENCH_SIZE_MIB, BENCH_CLIENTS, BENCH_BIN, BENCH_STRICT, BENCH_KEEP.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+scripts/bootstrap.sh --bench || echo "bench: some packages are missing; their clients will be skipped" >&2
+
+BIN=${BENCH_BIN:-build/release/bin}
+[ -x "$BIN/torrent-worker" ] || echo "bench: $BIN/torrent-worker is missing (make all): ours will be skipped" >&2
+
+NODE_DIR=tests/bench/node
+if [ ! -d "$NODE_DIR/node_modules/webtorrent" ]; then
+    if command -v npm >/dev/null; then
+        echo "bench: installing the WebTorrent library into $NODE_DIR/node_modules" >&2
+        (cd "$NODE_DIR" && npm install --ignore-scripts --no-audit --no-fund --no-package-lock \
+            --loglevel=error >&2) || echo "bench: npm install failed: WebTorrent will be skipped" >&2
+    else
+        echo "bench: no npm: WebTorrent will be skipped" >&2
+    fi
+fi
+
+exec /usr/bin/python3 tests/bench/bt_download.py "$@"
