@@ -237,6 +237,47 @@ def test_fetch_from_magnet(swarm):
         assert r.done and r.done["name"] == p.name and int(r.done["bytes"]) == p.total, r
 
 
+def test_best_trackers_blacklist_and_blocklist(swarm, request):
+    """BEST_TRACKERS (a file) reaches a swarm the magnet names no tracker for; TRACKER_BLACKLIST
+    takes that tracker away again; BT_BLOCKLIST (CIDR and p2p lines) refuses the peers."""
+    if not swarm.dl.ours:
+        pytest.skip("CLI only")
+    s, p = swarm, swarm.p["meta"]
+    if s.qbit.info(p.hex) is None:
+        seed(s, "meta", aria=False, qbit=True)
+    lists = s.work / "lists"
+    lists.mkdir(exist_ok=True)
+    best = lists / "best.txt"
+    best.write_text("# best trackers\n\n%s\nudp://tracker.invalid:1/announce # never used\n"
+                    % s.tracker.http_url)
+    black = lists / "blacklist.txt"
+    black.write_text("# a pattern per line\n127.0.0.1:%d\n" % s.tracker.port)
+    block = lists / "blocklist.p2p"
+    block.write_text("# PeerGuardian and CIDR\nSome range:10.0.0.0-10.255.255.255\n"
+                     "127.0.0.0/8\n")
+    magnet = p.magnet([])  # no tr=
+    cli = s.dl.cli
+
+    r = cli.run("tw-best", ["metadata", magnet, "-o", str(s.work / "best.torrent"),
+                            "--timeout", "20"], timeout=60, env={"BEST_TRACKERS": str(best)})
+    clean_cli(r)
+    assert r.rc == 0, r
+    assert info_hash_of((s.work / "best.torrent").read_bytes()) == p.hex
+
+    r = cli.run("tw-black", ["metadata", magnet, "-o", str(s.work / "black.torrent"),
+                             "--timeout", "3"], timeout=60,
+                env={"BEST_TRACKERS": str(best), "TRACKER_BLACKLIST": str(black)})
+    clean_cli(r)
+    assert r.rc == 1 and "no metadata after 3 s: 0 peers" in r.err, r
+
+    r = cli.run("tw-block", ["metadata", magnet, "-o", str(s.work / "block.torrent"),
+                             "--timeout", "3"], timeout=60,
+                env={"BEST_TRACKERS": str(best), "BT_BLOCKLIST": str(block)})
+    clean_cli(r)
+    assert r.rc == 1 and "no metadata after 3 s: 0 peers" in r.err, r
+    _report(request, "best trackers, tracker blacklist and IP blocklist applied")
+
+
 # --- 3. real clients download from our `seed` only ------------------------------------------
 
 def test_real_clients_download_from_our_seed(swarm, request):
