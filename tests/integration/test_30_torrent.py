@@ -235,6 +235,12 @@ def test_fetch_from_magnet(swarm):
     assert not p.check_download(out), p.check_download(out)
     if s.dl.ours:
         assert r.done and r.done["name"] == p.name and int(r.done["bytes"]) == p.total, r
+        # Again into the same directory: the resume data says everything is there, so no
+        # block is downloaded a second time (only the metadata, which a magnet needs).
+        r2 = s.dl.fetch(p.magnet(), out, trackers=[s.tracker.http_url])
+        assert r2.rc == 0 and r2.done and r2.done["peers"] == "0", r2
+        assert "already on disk" in r2.err or r2.done["rate_mib_s"] == "0.0", r2
+        assert not p.check_download(out), p.check_download(out)
 
 
 def test_best_trackers_blacklist_and_blocklist(swarm, request):
