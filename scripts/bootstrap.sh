@@ -30,13 +30,14 @@ PACKAGES=(
     clang-format docker-compose
     # BitTorrent interop tests: real peers and a tracker on loopback (tests/integration/btswarm.py)
     aria2 opentracker qbittorrent-nox mktorrent
+    # GNU time: peak RSS of a program (tests/integration/test_32_peer_abuse.py, make bench)
+    time
 )
 if [ $BENCH -eq 1 ]; then
     # the download benchmark drives the WebTorrent library (npm) from node; a node from
     # elsewhere (e.g. NodeSource's, which bundles npm) is kept as it is
     command -v node >/dev/null || PACKAGES+=(nodejs)
     command -v npm >/dev/null || PACKAGES+=(npm)
-    PACKAGES+=(time) # GNU time measures peak RSS
 fi
 
 missing=()

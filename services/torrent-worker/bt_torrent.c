@@ -431,8 +431,15 @@ void bt_torrent_md_data(bt_torrent_t *t, struct bt_peer *p, const struct bt_md_m
 {
     if (p->md_out > 0)
         p->md_out--;
-    if (t->mi || !t->md_buf || m->piece >= t->md_npieces || m->total_size != (int64_t)t->md_size ||
-        t->md_have[m->piece] == 2)
+    if (t->mi || !t->md_buf)
+        return;
+    if (m->piece >= t->md_npieces || m->total_size != (int64_t)t->md_size) {
+        p->md_bad = true; /* not the metadata we are collecting: ask the others */
+        cm_log_i("peer", 0, "%s: metadata piece %" PRIu32 " of total %" PRId64 " refused", p->name,
+                 m->piece, m->total_size);
+        return;
+    }
+    if (t->md_have[m->piece] == 2)
         return;
     size_t off = (size_t)m->piece * BT_METADATA_PIECE;
     size_t want = CM_MIN((size_t)BT_METADATA_PIECE, t->md_size - off);
