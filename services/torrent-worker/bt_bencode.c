@@ -11,6 +11,7 @@
  *
  * Nothing here recurses: bt_be_encode_canonical walks with an explicit stack as well. */
 #include "cm.h"
+#include "bt_util.h"
 #include "bt_bencode.h"
 
 enum {
@@ -37,18 +38,6 @@ struct be_key {
     uint32_t len;
     uint32_t tok;
 };
-
-static void s_fail(char *err, size_t errlen, const char *fmt, ...) CM_PRINTF(3, 4);
-
-static void s_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Bytewise order of two strings, shorter first on a common prefix. */
 static int s_keycmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
@@ -128,8 +117,8 @@ static int s_parse_int(const uint8_t *buf, size_t len, size_t *pos, struct bt_be
     uint64_t v = 0;
     while (p < len && buf[p] >= '0' && buf[p] <= '9') {
         if (p - d0 >= BE_INT_DIGITS_MAX) {
-            s_fail(err, errlen, "integer with more than %d digits at offset %zu", BE_INT_DIGITS_MAX,
-                   at);
+            bt_errf(err, errlen, "integer with more than %d digits at offset %zu",
+                    BE_INT_DIGITS_MAX, at);
             return -1;
         }
         v = v * 10 + (uint64_t)(buf[p] - '0');
@@ -137,31 +126,31 @@ static int s_parse_int(const uint8_t *buf, size_t len, size_t *pos, struct bt_be
     }
     size_t nd = p - d0;
     if (p >= len) {
-        s_fail(err, errlen, "unexpected end of input at offset %zu (inside an integer)", p);
+        bt_errf(err, errlen, "unexpected end of input at offset %zu (inside an integer)", p);
         return -1;
     }
     if (nd == 0) {
-        s_fail(err, errlen, "integer without digits at offset %zu", at);
+        bt_errf(err, errlen, "integer without digits at offset %zu", at);
         return -1;
     }
     if (buf[p] != 'e') {
-        s_fail(err, errlen, "unexpected byte 0x%02x in an integer at offset %zu", buf[p], p);
+        bt_errf(err, errlen, "unexpected byte 0x%02x in an integer at offset %zu", buf[p], p);
         return -1;
     }
     if (nd > 1 && buf[d0] == '0') {
-        s_fail(err, errlen, "integer with a leading zero at offset %zu", at);
+        bt_errf(err, errlen, "integer with a leading zero at offset %zu", at);
         return -1;
     }
     if (neg && v == 0) {
-        s_fail(err, errlen, "negative zero integer at offset %zu", at);
+        bt_errf(err, errlen, "negative zero integer at offset %zu", at);
         return -1;
     }
     if (!neg && v > (uint64_t)INT64_MAX) {
-        s_fail(err, errlen, "integer out of the int64 range at offset %zu", at);
+        bt_errf(err, errlen, "integer out of the int64 range at offset %zu", at);
         return -1;
     }
     if (neg && v > (uint64_t)INT64_MAX + 1) {
-        s_fail(err, errlen, "integer out of the int64 range at offset %zu", at);
+        bt_errf(err, errlen, "integer out of the int64 range at offset %zu", at);
         return -1;
     }
     tok->type = BT_BE_INT;
@@ -180,31 +169,31 @@ static int s_parse_str(const uint8_t *buf, size_t len, size_t *pos, struct bt_be
     uint64_t n = 0;
     while (p < len && buf[p] >= '0' && buf[p] <= '9') {
         if (p - at >= BE_LEN_DIGITS_MAX) {
-            s_fail(err, errlen, "string length with more than %d digits at offset %zu",
-                   BE_LEN_DIGITS_MAX, at);
+            bt_errf(err, errlen, "string length with more than %d digits at offset %zu",
+                    BE_LEN_DIGITS_MAX, at);
             return -1;
         }
         n = n * 10 + (uint64_t)(buf[p] - '0');
         p++;
     }
     if (p >= len) {
-        s_fail(err, errlen, "unexpected end of input at offset %zu (inside a string length)", p);
+        bt_errf(err, errlen, "unexpected end of input at offset %zu (inside a string length)", p);
         return -1;
     }
     if (buf[p] != ':') {
-        s_fail(err, errlen, "unexpected byte 0x%02x in a string length at offset %zu", buf[p], p);
+        bt_errf(err, errlen, "unexpected byte 0x%02x in a string length at offset %zu", buf[p], p);
         return -1;
     }
     if (p - at > 1 && buf[at] == '0') {
-        s_fail(err, errlen, "string length with a leading zero at offset %zu", at);
+        bt_errf(err, errlen, "string length with a leading zero at offset %zu", at);
         return -1;
     }
     p++; /* ':' */
     if (n > len - p) {
-        s_fail(err, errlen,
-               "unexpected end of input at offset %zu (string of %" PRIu64
-               " bytes at offset %zu runs past it)",
-               len, n, at);
+        bt_errf(err, errlen,
+                "unexpected end of input at offset %zu (string of %" PRIu64
+                " bytes at offset %zu runs past it)",
+                len, n, at);
         return -1;
     }
     tok->type = BT_BE_STR;
@@ -224,12 +213,12 @@ static int s_check_key(bt_be_t *be, struct be_open *o, uint32_t k, bool strict, 
         const struct bt_be_tok *a = &be->toks[o->last_key], *b = &be->toks[k];
         int c = s_keycmp(be->buf + a->sdata, a->count, be->buf + b->sdata, b->count);
         if (c == 0) {
-            s_fail(err, errlen, "duplicate dictionary key at offset %u", b->start);
+            bt_errf(err, errlen, "duplicate dictionary key at offset %u", b->start);
             return -1;
         }
         if (c > 0) {
             if (strict) {
-                s_fail(err, errlen, "dictionary key out of order at offset %u", b->start);
+                bt_errf(err, errlen, "dictionary key out of order at offset %u", b->start);
                 return -1;
             }
             o->unsorted = true;
@@ -257,22 +246,22 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
     if (tokens_max > UINT32_MAX - 1)
         tokens_max = UINT32_MAX - 1;
     if (len > len_max) {
-        s_fail(err, errlen, "input of %zu bytes is over the cap of %zu", len, len_max);
+        bt_errf(err, errlen, "input of %zu bytes is over the cap of %zu", len, len_max);
         return -1;
     }
     if (len > UINT32_MAX - 1) {
-        s_fail(err, errlen, "input of %zu bytes does not fit 32-bit offsets", len);
+        bt_errf(err, errlen, "input of %zu bytes does not fit 32-bit offsets", len);
         return -1;
     }
     if (!buf && len > 0) {
-        s_fail(err, errlen, "no input");
+        bt_errf(err, errlen, "no input");
         return -1;
     }
     out->buf = buf;
 
     for (;;) {
         if (pos >= len) {
-            s_fail(err, errlen, "unexpected end of input at offset %zu", pos);
+            bt_errf(err, errlen, "unexpected end of input at offset %zu", pos);
             goto out;
         }
         uint8_t c = buf[pos];
@@ -280,11 +269,11 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
 
         if (c == 'e') {
             if (!o) {
-                s_fail(err, errlen, "unexpected 'e' at offset %zu", pos);
+                bt_errf(err, errlen, "unexpected 'e' at offset %zu", pos);
                 goto out;
             }
             if (o->dict && o->want_value) {
-                s_fail(err, errlen, "dictionary key without a value at offset %zu", pos);
+                bt_errf(err, errlen, "dictionary key without a value at offset %zu", pos);
                 goto out;
             }
             struct bt_be_tok *t = &out->toks[o->tok];
@@ -293,8 +282,8 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
             if (o->dict && o->unsorted) {
                 uint32_t dup = s_find_dup(out, o->tok);
                 if (dup != BT_BE_NIL) {
-                    s_fail(err, errlen, "duplicate dictionary key at offset %u",
-                           out->toks[dup].start);
+                    bt_errf(err, errlen, "duplicate dictionary key at offset %u",
+                            out->toks[dup].start);
                     goto out;
                 }
             }
@@ -307,12 +296,12 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
 
         bool is_key = o && o->dict && !o->want_value;
         if (is_key && !(c >= '0' && c <= '9')) {
-            s_fail(err, errlen, "dictionary key is not a string at offset %zu", pos);
+            bt_errf(err, errlen, "dictionary key is not a string at offset %zu", pos);
             goto out;
         }
         uint32_t t;
         if (s_new_tok(out, tokens_max, &t) < 0) {
-            s_fail(err, errlen, "more than %" PRIu32 " values at offset %zu", tokens_max, pos);
+            bt_errf(err, errlen, "more than %" PRIu32 " values at offset %zu", tokens_max, pos);
             goto out;
         }
         if (o) {
@@ -329,8 +318,8 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
                 goto out;
         } else if (c == 'l' || c == 'd') {
             if (sp >= depth_max) {
-                s_fail(err, errlen, "nesting deeper than %" PRIu32 " at offset %zu", depth_max,
-                       pos);
+                bt_errf(err, errlen, "nesting deeper than %" PRIu32 " at offset %zu", depth_max,
+                        pos);
                 goto out;
             }
             out->toks[t].type = c == 'l' ? BT_BE_LIST : BT_BE_DICT;
@@ -338,7 +327,7 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
             opened = true;
             pos++;
         } else {
-            s_fail(err, errlen, "unexpected byte 0x%02x at offset %zu", c, pos);
+            bt_errf(err, errlen, "unexpected byte 0x%02x at offset %zu", c, pos);
             goto out;
         }
 
@@ -368,7 +357,7 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
     }
 
     if (!consumed && pos != len) {
-        s_fail(err, errlen, "trailing data at offset %zu", pos);
+        bt_errf(err, errlen, "trailing data at offset %zu", pos);
         goto out;
     }
     if (consumed)

@@ -13,6 +13,8 @@
  * levels deep: a symlink is counted as nothing and deleted as a link, its target untouched.
  * Bytes are those of regular files (st_blocks x 512), like bt_storage_disk_usage(). */
 #include "cm.h"
+#include "bt_util.h"
+#include "bt_metainfo.h"
 #include "bt_cache.h"
 #include <dirent.h>
 #include <fcntl.h>
@@ -44,16 +46,6 @@ struct bt_cache {
     struct s_entry *e; /* owned; sorted by hash */
     size_t n, alloc;
 };
-
-static void s_hex(const uint8_t h[20], char out[41])
-{
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < 20; i++) {
-        out[2 * i] = digits[h[i] >> 4];
-        out[2 * i + 1] = digits[h[i] & 15];
-    }
-    out[40] = '\0';
-}
 
 /* Exactly 40 lower-case hex digits. */
 static bool s_unhex(const char *s, uint8_t out[20])
@@ -176,27 +168,6 @@ static int s_rmtree(int parent, const char *name, int depth)
     return rc;
 }
 
-static int s_mkdir_p(const char *path)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof(buf)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char ch = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -1;
-        buf[i] = ch;
-    }
-    return 0;
-}
-
 /* --- the table --- */
 
 static int s_cmp_entry(const void *a, const void *b)
@@ -309,7 +280,7 @@ bt_cache_t *bt_cache_new(const char *root, uint64_t cap, char *err, size_t errle
         s_err(err, errlen, "no cache directory");
         return NULL;
     }
-    if (s_mkdir_p(root) < 0) {
+    if (bt_mkdir_p(root) < 0) {
         s_err(err, errlen, "cannot create %s: %s", root, strerror(errno));
         return NULL;
     }
@@ -352,7 +323,7 @@ int bt_cache_dir(bt_cache_t *c, const uint8_t hash[20], char *out, size_t len)
     assert(c && c->tag == BT_CACHE_TAG);
     char hex[41];
     struct stat sb;
-    s_hex(hash, hex);
+    bt_hash_hex(hash, hex);
     if (mkdirat(c->rootfd, hex, 0755) < 0 && errno != EEXIST)
         return -1;
     if (fstatat(c->rootfd, hex, &sb, AT_SYMLINK_NOFOLLOW) < 0)
@@ -377,7 +348,7 @@ static struct s_entry *s_touch(bt_cache_t *c, const uint8_t hash[20])
     if (!e)
         return NULL;
     char hex[41];
-    s_hex(hash, hex);
+    bt_hash_hex(hash, hex);
     e->last_use = cm_now_ms();
     utimensat(c->rootfd, hex, NULL, AT_SYMLINK_NOFOLLOW); /* no directory yet: nothing to do */
     return e;
@@ -405,7 +376,7 @@ static void s_evict(bt_cache_t *c, size_t i, uint64_t now)
 {
     struct s_entry *e = &c->e[i];
     char hex[41];
-    s_hex(e->hash, hex);
+    bt_hash_hex(e->hash, hex);
     uint64_t idle = now > e->last_use ? (now - e->last_use) / 1000 : 0;
     if (s_rmtree(c->rootfd, hex, 0) == 0) {
         cm_log_n("cache", 0, "evicted %s: %.1f MiB, unused for %" PRIu64 " s", hex,

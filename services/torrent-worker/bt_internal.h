@@ -136,13 +136,12 @@ struct bt_peer {
     struct evbuffer *out;
     /* BEP 3 state */
     bool am_choking, am_interested, peer_choking, peer_interested;
-    bool fast;            /* BEP 6 on both sides */
-    uint8_t *bits;        /* its bitfield; before metadata it grows with haves */
-    uint32_t bits_len;    /* bytes of `bits` */
-    bool counted;         /* its pieces are counted in the picker's availability */
-    bool counted_seed;    /* ... as a seed (bt_picker_peer_seed) */
-    uint32_t unsolicited; /* blocks we never asked for */
-    uint32_t cancels;     /* requests cancelled or dropped whose block may still arrive */
+    bool fast;         /* BEP 6 on both sides */
+    uint8_t *bits;     /* its bitfield; before metadata it grows with haves */
+    uint32_t bits_len; /* bytes of `bits` */
+    bool counted;      /* its pieces are counted in the picker's availability */
+    bool counted_seed; /* ... as a seed (bt_picker_peer_seed) */
+    uint32_t cancels;  /* requests cancelled or dropped whose block may still arrive */
     uint32_t have_count;
     bool have_all_pending; /* have_all before we knew npieces */
     bool seed;

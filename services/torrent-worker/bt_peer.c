@@ -562,12 +562,11 @@ static int s_on_piece(struct bt_peer *p, const struct bt_msg *m)
     p->down_win += m->length;
     p->down_round += m->length;
     if (i == p->nreqs) {
-        /* a block we cancelled (endgame) crossing our cancel on the wire is expected; one we
-         * never asked for is tolerated a little (BEP 3 allows closing at once) */
-        if (p->cancels > 0)
-            p->cancels--;
-        else if (++p->unsolicited > 64)
+        /* a block we cancelled or dropped (endgame, choke, snub) crossing on the wire is
+         * expected and counted; any other is unsolicited, and BEP 3 closes on it */
+        if (p->cancels == 0)
             return -1;
+        p->cancels--;
         return 0;
     }
     s_req_remove_at(p, i);

@@ -23,6 +23,8 @@
  * the writes the bitfield covers; load compares each file with its record and drops the pieces
  * of any file that changed or is missing. */
 #include "cm.h"
+#include "bt_util.h"
+#include "bt_metainfo.h"
 #include "bt_storage.h"
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -67,16 +69,6 @@ struct bt_storage {
     unsigned char *chunk; /* owned; S_CHUNK bytes for hashing */
     EVP_MD_CTX *md;       /* owned */
 };
-
-static void s_hex(const uint8_t h[20], char out[41])
-{
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < 20; i++) {
-        out[2 * i] = digits[h[i] >> 4];
-        out[2 * i + 1] = digits[h[i] & 15];
-    }
-    out[40] = '\0';
-}
 
 CM_PRINTF(3, 4) static void s_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -339,27 +331,6 @@ static int s_fd_get(bt_storage_t *st, uint32_t i, bool rw)
 
 /* --- open / destroy --- */
 
-static int s_mkdir_p(const char *path)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof(buf)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != '\0')
-            continue;
-        char ch = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -1;
-        buf[i] = ch;
-    }
-    return 0;
-}
-
 /* The model must be consistent before we compute offsets from it. A sentence in err. */
 static int s_check_model(const bt_metainfo_t *mi, char *err, size_t errlen)
 {
@@ -408,7 +379,7 @@ bt_storage_t *bt_storage_open(const char *root, const bt_metainfo_t *mi, char *e
     }
     if (s_check_model(mi, err, errlen) < 0)
         return NULL;
-    if (s_mkdir_p(root) < 0) {
+    if (bt_mkdir_p(root) < 0) {
         s_err(err, errlen, "cannot create %s: %s", root, strerror(errno));
         return NULL;
     }
@@ -430,7 +401,7 @@ bt_storage_t *bt_storage_open(const char *root, const bt_metainfo_t *mi, char *e
     st->rootfd = rootfd;
     st->md = md;
     st->chunk = cm_malloc(S_CHUNK);
-    s_hex(mi->info_hash, st->hex);
+    bt_hash_hex(mi->info_hash, st->hex);
     for (int k = 0; k < BT_STORAGE_FDS_MAX; k++)
         st->fds[k].fd = -1;
     return st;

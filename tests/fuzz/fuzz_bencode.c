@@ -5,18 +5,8 @@
  * every accessor on every node, re-encode canonically (same length as the input, since the
  * decoder only accepts canonical integers and lengths; byte-identical for strict input),
  * re-decode the encoding strictly and re-encode it again to the same bytes. */
-#include "cm.h"
+#include "fuzz.h"
 #include "bt_bencode.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant broken: %s (line %d)\n", #cond, __LINE__);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* Every accessor on node n, with sanity checks against the token. */
 static void s_node(const bt_be_t *be, bt_be_node_t n)

@@ -5,18 +5,8 @@
  * addresses, every line that is a plain address (which must match), and their neighbours.
  * An IPv4 address and its IPv4-mapped IPv6 form must match alike. The range count stays within
  * the cap and merging never adds ranges. Corpus: tests/fuzz/corpus/blocklist/. */
-#include "cm.h"
+#include "fuzz.h"
 #include "bt_limits.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant broken: %s (line %d)\n", #cond, __LINE__);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 enum { S_LINES_CHECKED = 64 };
 

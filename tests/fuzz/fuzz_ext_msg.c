@@ -4,18 +4,8 @@
  * results are checked against the header's rules (ranges, printable client, data inside the
  * input and only on data messages, counts within max, address families set), and what parses
  * is rebuilt with the builders and parsed again to the same values. */
-#include "cm.h"
+#include "fuzz.h"
 #include "bt_ext.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant broken: %s (line %d)\n", #cond, __LINE__);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static void s_hs(const uint8_t *p, size_t len)
 {

@@ -3,18 +3,8 @@
  * header caps; on success, check the invariants of the result and run every helper (header
  * lookup, Content-Length, token lists, query_get, path_decode) over the parsed views. The
  * decoders also get the raw input directly. Any broken invariant aborts. */
-#include "cm.h"
+#include "fuzz.h"
 #include "cm_http_parse.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant broken: %s (line %d)\n", #cond, __LINE__);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static bool s_inside(const uint8_t *data, size_t size, const char *p, size_t len)
 {

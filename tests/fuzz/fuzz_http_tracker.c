@@ -5,18 +5,8 @@
  * return codes, npeers <= max and the same prefix of peers whatever the cap, valid families and
  * non-zero ports, NUL-terminated and valid UTF-8 strings without control bytes, figures zeroed
  * on failure, list URLs bounded, distinct and of an allowed scheme. Any broken one aborts. */
-#include "cm.h"
+#include "fuzz.h"
 #include "bt_tracker.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant broken: %s (line %d)\n", #cond, __LINE__);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static const uint8_t s_hash[20] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23,
                                    0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67};

@@ -3,19 +3,9 @@
  * check the result against the caps (dn valid UTF-8 within BT_DN_MAX, trackers http/https/udp
  * within their caps, peers IPv4/IPv6 with a non-zero port), then build a magnet from it and
  * parse that again: hash, dn, xl, trackers and their count must come back equal. */
-#include "cm.h"
+#include "fuzz.h"
 #include "bt_magnet.h"
 #include "bt_metainfo.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant broken: %s (line %d)\n", #cond, __LINE__);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static void s_check(const struct bt_magnet *m)
 {

@@ -5,19 +5,9 @@
  * every path and the name passing the component rules, no duplicate non-pad paths, trackers
  * valid and tiers non-decreasing, info-hash = SHA-1 of info_raw, and write -> re-parse giving
  * the same info-hash and the same trackers. */
-#include "cm.h"
+#include "fuzz.h"
 #include "bt_metainfo.h"
 #include <openssl/evp.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant broken: %s (line %d)\n", #cond, __LINE__);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static bool s_component_ok(const char *p, size_t len)
 {

@@ -3,9 +3,7 @@
  * must be exactly one value that cm_mp_skip() consumes whole, and that the typed cm_mp_read_*()
  * functions walk value by value to the last byte, within the same depth. Accepting at a smaller
  * depth limit implies accepting at a larger one. Corpus: tests/fuzz/corpus/mp_check/. */
-#include "cm.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* Read one value with the typed readers, containers included. 0 or -1. */
 static int s_walk(cm_mp_reader_t *r, int depth)

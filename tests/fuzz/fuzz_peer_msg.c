@@ -4,18 +4,8 @@
  * advancing by the return value until 0 or an error. Each result is checked against the
  * header's rules; every strict prefix of a parsed message must ask for more, and a 0 must
  * name a size larger than what was given. The handshake parser gets the first 68 bytes. */
-#include "cm.h"
+#include "fuzz.h"
 #include "bt_wire.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant broken: %s (line %d)\n", #cond, __LINE__);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static uint32_t s_get32(const uint8_t *p)
 {

@@ -6,15 +6,13 @@
  * also goes to cm_hdr_decode(). The test schema (proto/test.toml) is compiled in so that list,
  * map and bin code is fuzzed too, not only the types the protocols use today.
  * Corpus: tests/fuzz/corpus/proto/ (seeded from tests/proto/golden/, see proto/README.md). */
-#include "cm.h"
+#include "fuzz.h"
 #include "common_msg.h"
 #include "auth_msg.h"
 #include "discovery_msg.h"
 #include "stream_msg.h"
 #include "torrent_msg.h"
 #include "../proto/gen/test_msg.c"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A protocol's codecs, chosen by message number. */
 struct codec {

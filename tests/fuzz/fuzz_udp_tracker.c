@@ -5,18 +5,8 @@
  * action with its minimum length; announce peers <= max, a whole number of entries, of the
  * selected family with non-zero ports, and the same prefix whatever the cap; error text
  * NUL-terminated, valid UTF-8 without control bytes. Any broken one aborts. */
-#include "cm.h"
+#include "fuzz.h"
 #include "bt_tracker.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "invariant broken: %s (line %d)\n", #cond, __LINE__);                  \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 static uint32_t s_get32(const uint8_t *p)
 {

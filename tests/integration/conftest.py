@@ -34,19 +34,8 @@ from pgcluster import PgCluster  # noqa: E402
 COMMON, AUTH, DISCOVERY, STREAM, TORRENT = 0, 1, 2, 3, 4
 PING, PONG, ERROR, CREDIT, HEALTH, HEALTH_OK = 1, 2, 3, 4, 5, 6
 READY, HEARTBEAT = 1, 2
-SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "UndefinedBehavior")
-
-
-def wait_until(pred, timeout, interval=0.05, what="condition"):
-    """Poll pred() until it returns a true value, at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.1f s waiting for %s" % (timeout, what))
-        time.sleep(interval)
+# one copy of each, shared with the benchmarks (tests/bench/ runs btswarm without pytest)
+from btswarm import SANITIZER_MARKS, wait_until  # noqa: E402
 
 
 class Daemon:
