@@ -45,6 +45,8 @@ struct cli {
     uint64_t started_ms, last_progress_ms;
     uint64_t last_done;
     bool had_metadata;
+    uint64_t rate_at_ms, rate_down, rate_up; /* the progress line's own rates */
+    double down_bps, up_bps;
     /* scrape */
     bt_trk_t *trk;
     size_t scrapes_left, scrapes_ok;
@@ -205,11 +207,20 @@ static void s_on_progress(evutil_socket_t fd, short what, void *arg)
         c->last_progress_ms = now;
     }
     if (c->tty) {
+        /* rates over the last half second, smoothed: the line moves from its first draw */
+        if (c->rate_at_ms && now > c->rate_at_ms) {
+            double dt = (double)(now - c->rate_at_ms) / 1000.0;
+            c->down_bps = 0.5 * c->down_bps + 0.5 * (double)(st.downloaded - c->rate_down) / dt;
+            c->up_bps = 0.5 * c->up_bps + 0.5 * (double)(st.uploaded - c->rate_up) / dt;
+        }
+        c->rate_at_ms = now;
+        c->rate_down = st.downloaded;
+        c->rate_up = st.uploaded;
         char down[32], up[32], eta[32] = "--:--";
-        s_human_rate(st.down_bps, down, sizeof(down));
-        s_human_rate(st.up_bps, up, sizeof(up));
-        if (st.down_bps > 0 && st.total > st.done) {
-            uint64_t s = (st.total - st.done) / st.down_bps;
+        s_human_rate((uint64_t)c->down_bps, down, sizeof(down));
+        s_human_rate((uint64_t)c->up_bps, up, sizeof(up));
+        if (c->down_bps >= 1 && st.total > st.done) {
+            uint64_t s = (uint64_t)((double)(st.total - st.done) / c->down_bps);
             snprintf(eta, sizeof(eta), "%" PRIu64 ":%02" PRIu64, s / 60, s % 60);
         }
         if (st.has_metadata)
@@ -258,9 +269,9 @@ static void s_on_complete(void *arg, bt_torrent_t *t)
         fprintf(stderr, "\r\033[K");
     /* active: from the first block to the end, the figure a rate limit is judged by */
     double active = st.first_block_ms ? (double)(cm_mono_ms() - st.first_block_ms) / 1000.0 : 0.0;
-    printf("done name=%s bytes=%" PRIu64 " seconds=%.2f active_seconds=%.2f rate_mib_s=%.1f "
-           "peers=%" PRIu32 "\n",
-           bt_torrent_metainfo(t)->name, st.total, secs, active,
+    printf("done name=%s bytes=%" PRIu64 " downloaded=%" PRIu64
+           " seconds=%.2f active_seconds=%.2f rate_mib_s=%.1f peers=%" PRIu32 "\n",
+           bt_torrent_metainfo(t)->name, st.total, st.downloaded, secs, active,
            secs > 0 ? (double)st.downloaded / 1048576.0 / secs : 0.0, st.peers_used);
     fflush(stdout);
     s_finish(c, 0, NULL);

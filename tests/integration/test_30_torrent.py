@@ -10,6 +10,7 @@ self-check of the harness; the CLI-only assertions are then skipped).
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -417,6 +418,33 @@ def test_download_limit_2_mb_s(swarm, request):
         assert 1.8e6 <= rate <= 2.2e6, "rate %.0f B/s is not within 10 %% of 2,000,000" % rate
         assert wall <= 2.2e6, "wall-clock rate %.0f B/s is over the limit" % wall
     shutil.rmtree(out)
+
+
+def test_killed_download_resumes(swarm, request):
+    """kill -9 in the middle of a download, start again: the pieces already on disk are
+    verified and kept (resume data, or a hash check when the kill came before it was saved),
+    and only the rest is downloaded."""
+    if not swarm.dl.ours:
+        pytest.skip("CLI only")
+    s, p = swarm, swarm.p["limit"]
+    if "limit" not in s.gids:
+        seed(s, "limit", aria=True, qbit=False)
+    out = s.work / "dl-resume"
+    out.mkdir(exist_ok=True)
+    first = s.procs.start("tw-killed", [str(CLI), "fetch", str(s.torrent["limit"]), "-o",
+                                        str(out), "--tracker", s.tracker.http_url,
+                                        "--download-limit", "3"], split=True)
+    target = out / p.files[0][0]
+    wait_until(lambda: target.exists() and target.stat().st_blocks * 512 >= 3 * 1000 * 1000,
+               30, interval=0.05, what="3 MB on disk")
+    first.stop(timeout=5, sig=signal.SIGKILL)
+    r = s.dl.fetch(s.torrent["limit"], out, trackers=[s.tracker.http_url])
+    assert r.rc == 0, r
+    assert not p.check_download(out), p.check_download(out)
+    got = int(r.done["downloaded"])
+    _report(request, "resume after kill -9: downloaded %d of %d bytes the second time"
+            % (got, p.total))
+    assert 0 < got <= p.total - 2 * 1000 * 1000, r.done
 
 
 # --- CLI basics -----------------------------------------------------------------------------
