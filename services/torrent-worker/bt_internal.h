@@ -13,7 +13,7 @@
 /* Tuning knobs, one place (Transmission's commented enum). */
 enum {
     BT_PEER_INBUF = 64 * 1024,       /* input buffer of a peer; grows for a big message */
-    BT_PEER_OUT_HIGH = 512 * 1024,   /* stop serving blocks above this much queued output */
+    BT_PEER_OUT_HIGH = 256 * 1024,   /* stop serving blocks above this much queued output */
     BT_REQ_OUT_MAX = 250,            /* our requests in flight to one peer */
     BT_REQ_OUT_MIN = 4,              /* ... at least, when it is not snubbed */
     BT_REQ_OUT_START = 64,           /* ... before its rate is known */

@@ -499,6 +499,12 @@ static void s_init_data(bt_torrent_t *t)
         return;
     }
     t->picker = bt_picker_new(t->mi->npieces, t->mi->piece_len, t->mi->total_len);
+    if (!t->picker) { /* sizes the picker refuses: nothing can be downloaded */
+        cm_log_e("torrent", 0, "%s: %" PRIu32 " pieces of %" PRIu32 " bytes: not supported", t->hex,
+                 t->mi->npieces, t->mi->piece_len);
+        bt_storage_destroy(&t->st);
+        return;
+    }
     uint32_t nbytes = (t->mi->npieces + 7) / 8;
     uint8_t *bits = cm_calloc(nbytes, 1);
     long have;
