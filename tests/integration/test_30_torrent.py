@@ -138,9 +138,10 @@ class Ours:
     def __init__(self, s):
         self.cli = TorrentWorker(s.ns, s.procs, CLI)
 
-    def fetch(self, source, outdir, trackers=(), peers=(), limit_mb=None, timeout=30):
+    def fetch(self, source, outdir, trackers=(), peers=(), limit_mb=None, timeout=30, env=None):
         extra = ["--download-limit", str(limit_mb)] if limit_mb else []
-        r = self.cli.fetch(source, outdir, trackers, peers, timeout=timeout, extra=extra)
+        r = self.cli.fetch(source, outdir, trackers, peers, timeout=timeout, extra=extra,
+                           env=env)
         clean_cli(r)
         return r
 
@@ -157,7 +158,7 @@ class Aria2Downloader:
     def __init__(self, s):
         self.s = s
 
-    def fetch(self, source, outdir, trackers=(), peers=(), limit_mb=None, timeout=30):
+    def fetch(self, source, outdir, trackers=(), peers=(), limit_mb=None, timeout=30, env=None):
         trackers = list(trackers) or [self.s.tracker.http_url]
         p = aria2_fetch(self.s.ns, self.s.procs, self.s.work, source, outdir, trackers,
                         timeout=timeout, limit_bps=int(limit_mb * 1e6) if limit_mb else None)
@@ -208,6 +209,32 @@ def test_fetch_multifile_from_aria2_and_qbittorrent(swarm, request):
             "%.1f MiB" % (p.total / MIB, r.seconds, p.total / MIB / r.seconds,
                           up["aria2"] / MIB, up["qbittorrent"] / MIB))
     assert ok, "a seeder uploaded nothing: %r" % up
+    shutil.rmtree(out)
+
+
+def test_connection_limit_per_torrent(swarm, request):
+    """CONTENT_CONNECTION_LIMIT=1: of the two seeders only one is ever connected."""
+    if not swarm.dl.ours:
+        pytest.skip("CLI only")
+    s, p = swarm, swarm.p["multi"]
+    if s.qbit.info(p.hex) is None:
+        seed(s, "multi")
+    out = s.work / "dl-conn1"
+    r = s.dl.fetch(s.torrent["multi"], out, env={"CONTENT_CONNECTION_LIMIT": "1",
+                                                 "LOG_LEVEL": "info"})
+    assert r.rc == 0, r
+    assert not p.check_download(out), p.check_download(out)
+    assert r.done["peers"] == "1", r.done
+    # never two connected at once: count "connected" minus "closed" lines over time
+    live = peak = 0
+    for line in r.err.splitlines():
+        if " connected (" in line:
+            live += 1
+            peak = max(peak, live)
+        elif " closed: " in line and "peer:" in line:
+            live = max(0, live - 1)
+    assert peak == 1, r.err[-3000:]
+    _report(request, "CONTENT_CONNECTION_LIMIT=1: one peer at a time, %.2f s" % r.seconds)
     shutil.rmtree(out)
 
 
