@@ -349,6 +349,36 @@ def test_real_clients_download_from_our_seed(swarm, request):
         assert not sd.sanitizer_report(), tail(sd.err_path, 6000)
 
 
+def test_upload_limit_of_our_seed(swarm, request):
+    """`seed --upload-limit 3`: an aria2c leecher alone with our seed gets at most 3 MB/s
+    (+10 %) once the transfer runs; the start-up and handshakes only lower the figure."""
+    if not swarm.dl.ours:
+        pytest.skip("CLI only")
+    s, p = swarm, swarm.p["seedsrc"]
+    tor = s.torrent["seedsrc"]
+    sd = s.dl.cli.seed(tor, p.root, trackers=[s.tracker.http_url])
+    try:
+        sd.stop(10)
+        sd = s.procs.start("tw-seed-limited", [str(CLI), "seed", str(tor), str(p.root),
+                                               "--listen", "127.0.0.1:0", "--tracker",
+                                               s.tracker.http_url, "--upload-limit", "3"],
+                           split=True, expect_exit=0, sanitized=True)
+        wait_until(lambda: "seeding " in sd.out(), 30, what="the limited seed's seeding line")
+        out = s.work / "dl-seed-limited"
+        a = aria2_fetch(s.ns, s.procs, s.work, tor, out, [s.tracker.http_url], timeout=60,
+                        name="aria2-leech-limited")
+        assert a.rc == 0, "aria2c leecher exit %s:\n%s" % (a.rc, tail(a.err_path))
+        assert not p.check_download(out), p.check_download(out)
+        rate = p.total / a.seconds
+        _report(request, "upload limit 3 MB/s: aria2c got %d bytes in %.2f s = %.0f B/s"
+                % (p.total, a.seconds, rate))
+        assert rate <= 3.3e6, "our seed sent %.0f B/s with a 3 MB/s limit" % rate
+        shutil.rmtree(out)
+    finally:
+        assert sd.stop(15) == 0, tail(sd.err_path)
+        assert not sd.sanitizer_report(), tail(sd.err_path, 6000)
+
+
 # --- 4. scrape over HTTP and UDP ------------------------------------------------------------
 
 def test_scrape_http_and_udp(swarm, request):
