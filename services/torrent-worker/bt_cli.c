@@ -31,6 +31,7 @@ struct cli {
     size_t npeers;
     int timeout_s;
     const char *down_limit, *up_limit;
+    bool no_dht;
 
     struct event_base *base;
     struct bt_engine_setup setup;
@@ -56,11 +57,12 @@ static const char *s_usage =
     "Commands (the same engine, no daemon):\n"
     "  torrent-worker fetch <magnet|file.torrent> -o DIR [--tracker URL]... [--peer IP:PORT]...\n"
     "        [--listen IP:PORT] [--timeout S] [--download-limit MBPS] [--upload-limit MBPS]\n"
+    "        [--no-dht]\n"
     "  torrent-worker metadata <magnet> -o OUT.torrent [--tracker URL]... [--peer IP:PORT]...\n"
-    "        [--timeout S]\n"
+    "        [--timeout S] [--no-dht]\n"
     "  torrent-worker scrape <infohash|file.torrent> --tracker URL [--tracker URL]... [--timeout "
     "S]\n"
-    "  torrent-worker seed <file.torrent> DIR [--listen IP:PORT] [--tracker URL]...\n"
+    "  torrent-worker seed <file.torrent> DIR [--listen IP:PORT] [--tracker URL]... [--no-dht]\n"
     "--timeout: give up after S seconds without progress (default 60). Rates in MB/s (10^6 B).\n"
     "With no command, torrent-worker runs as the stream-proxy's pool daemon.";
 
@@ -131,6 +133,9 @@ static int s_parse_args(struct cli *c, int argc, char **argv)
             if (cm_config_parse_int(v, &t) < 0 || t < 1 || t > 86400)
                 return s_usage_error("--timeout wants seconds from 1 to 86400, not '%s'", v);
             c->timeout_s = (int)t;
+        } else if (strcmp(a, "--no-dht") == 0) {
+            c->no_dht = true;
+            continue;
         } else if (strcmp(a, "--download-limit") == 0) {
             c->down_limit = v;
         } else if (strcmp(a, "--upload-limit") == 0) {
@@ -350,6 +355,8 @@ static int s_engine(struct cli *c, bool listen)
         return -1;
     }
     o.listen = !listen ? NULL : c->listen ? c->listen : o.listen;
+    if (c->no_dht)
+        o.dht = false;
     c->engine = bt_engine_new(c->base, &o, err, sizeof(err));
     if (!c->engine && listen && !c->listen && !getenv("BT_LISTEN")) {
         o.listen = "0.0.0.0:0";

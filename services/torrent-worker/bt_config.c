@@ -24,6 +24,13 @@ const struct cm_cfg_var bt_cfg_vars[] = {
      "trackers added to every torrent (one URL per line, # comments): a file or a URL"},
     {"TRACKER_BLACKLIST", CM_CFG_STR, "", &bt_cfg.tracker_blacklist, 0, 4096, NULL,
      "trackers never used (substring patterns, one per line): a file or a URL"},
+    {"DISABLE_DISCOVERY", CM_CFG_BOOL, "false", &bt_cfg.no_dht, 0, 0, NULL,
+     "no DHT (BEP 5): peers only from trackers, PEX and the user"},
+    {"DHT_BOOTSTRAP", CM_CFG_STR,
+     "router.bittorrent.com:6881,dht.transmissionbt.com:6881,router.utorrent.com:6881",
+     &bt_cfg.dht_bootstrap, 0, 4096, NULL, "DHT nodes to start from: host:port, comma-separated"},
+    {"DHT_RATE_PER_IP", CM_CFG_INT, "5", &bt_cfg.dht_ip_rate, 1, 100000, NULL,
+     "DHT queries per second one address may send before it is ignored for 5 min"},
     {"BT_ALLOW_PRIVATE_TRACKERS", CM_CFG_BOOL, "false", &bt_cfg.allow_private, 0, 0, NULL,
      "allow trackers on private/loopback addresses whatever their path (SSRF guard off)"},
 };
@@ -59,6 +66,19 @@ int bt_config_setup(struct bt_engine_setup *s, char *err, size_t errlen)
                  bt_cfg.up_limit);
         return -1;
     }
+    o->dht = !bt_cfg.no_dht;
+    o->dht_ip_rate = (uint32_t)bt_cfg.dht_ip_rate;
+    for (const char *p = bt_cfg.dht_bootstrap; o->dht && p && *p && s->ndht_nodes < 16;) {
+        size_t n = strcspn(p, ", ");
+        if (n > 0 && n < 256) {
+            s->dht_nodes = cm_realloc(s->dht_nodes, (s->ndht_nodes + 1) * sizeof(char *));
+            s->dht_nodes[s->ndht_nodes++] = cm_strndup(p, n);
+        }
+        p += n;
+        p += strspn(p, ", ");
+    }
+    o->dht_bootstrap = (const char *const *)s->dht_nodes;
+    o->ndht_bootstrap = s->ndht_nodes;
     char e2[CM_ERR_LEN];
     if (bt_cfg.blocklist && bt_cfg.blocklist[0]) {
         s->blocklist = bt_blocklist_new();
@@ -108,5 +128,8 @@ void bt_config_setup_free(struct bt_engine_setup *s)
         cm_free(s->best[i]);
     cm_free(s->best);
     cm_free(s->blacklist_text);
+    for (size_t i = 0; i < s->ndht_nodes; i++)
+        cm_free(s->dht_nodes[i]);
+    cm_free(s->dht_nodes);
     memset(s, 0, sizeof(*s));
 }

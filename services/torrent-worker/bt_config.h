@@ -17,6 +17,9 @@ struct bt_config {
     char *best_trackers;     /* BEST_TRACKERS: file or URL */
     char *tracker_blacklist; /* TRACKER_BLACKLIST: file or URL */
     bool allow_private;      /* BT_ALLOW_PRIVATE_TRACKERS */
+    bool no_dht;             /* DISABLE_DISCOVERY */
+    char *dht_bootstrap;     /* DHT_BOOTSTRAP: host:port, comma-separated */
+    int64_t dht_ip_rate;     /* DHT_RATE_PER_IP */
 };
 extern struct bt_config bt_cfg;
 extern const struct cm_cfg_var bt_cfg_vars[];
@@ -32,6 +35,8 @@ struct bt_engine_setup {
     char **best;
     size_t nbest;
     char *blacklist_text;
+    char **dht_nodes;
+    size_t ndht_nodes;
 };
 /* Fill `s` from bt_cfg (loading lists: blocking, start-up only). 0, or -1 with `err`. */
 int bt_config_setup(struct bt_engine_setup *s, char *err, size_t errlen);

@@ -200,6 +200,8 @@ bt_engine_t *bt_engine_new(struct event_base *base, const struct bt_engine_opts 
     e->opts.listen = NULL;
     e->opts.best_trackers = NULL;
     e->opts.tracker_blacklist = NULL;
+    e->opts.dht_bootstrap = NULL;
+    e->opts.dht_state = NULL;
     if (e->opts.conn_max == 0)
         e->opts.conn_max = 500;
     if (e->opts.conn_max_torrent == 0)
@@ -263,6 +265,25 @@ bt_engine_t *bt_engine_new(struct event_base *base, const struct bt_engine_opts 
         bt_engine_destroy(&e);
         return NULL;
     }
+    if (opts->dht && e->listener) {
+        /* the DHT's UDP socket shares the peer port, as every client does */
+        char bind[96];
+        snprintf(bind, sizeof(bind), "%s", e->listen_addr);
+        struct bt_dht_opts dopts = {
+            .bind = bind,
+            .bootstrap = opts->dht_bootstrap,
+            .nbootstrap = opts->ndht_bootstrap,
+            .state_file = opts->dht_state,
+            .ip_rate_max = opts->dht_ip_rate,
+        };
+        char derr[CM_ERR_LEN];
+        e->dht = bt_dht_new(base, &dopts, derr, sizeof(derr));
+        if (!e->dht)
+            cm_log_w("engine", 0, "DHT off: %s", derr);
+        else
+            cm_log_n("engine", 0, "DHT node on udp %s, %zu bootstrap nodes", bt_dht_bound(e->dht),
+                     opts->ndht_bootstrap);
+    }
     if (opts->tracker_blacklist)
         bt_trk_set_blacklist(e->trk, opts->tracker_blacklist, strlen(opts->tracker_blacklist));
     return e;
@@ -307,6 +328,7 @@ void bt_engine_destroy(bt_engine_t **self_p)
     s_on_reap(-1, 0, e);
     if (e->listener)
         evconnlistener_free(e->listener);
+    bt_dht_destroy(&e->dht);
     bt_trk_destroy(&e->trk);
     if (e->ev_tick)
         event_free(e->ev_tick);

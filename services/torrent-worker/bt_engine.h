@@ -31,9 +31,14 @@ struct bt_engine_opts {
     bt_blocklist_t *blocklist;        /* borrowed, may be NULL */
     const char *const *best_trackers; /* added to every torrent as a last tier; copied */
     size_t nbest_trackers;
-    const char *tracker_blacklist; /* text of substring patterns, may be NULL; copied */
-    bool allow_private_trackers;   /* see bt_tracker.h (SSRF rule) */
-    bt_cache_t *cache;             /* borrowed, may be NULL: no global cap */
+    const char *tracker_blacklist;    /* text of substring patterns, may be NULL; copied */
+    bool allow_private_trackers;      /* see bt_tracker.h (SSRF rule) */
+    bt_cache_t *cache;                /* borrowed, may be NULL: no global cap */
+    bool dht;                         /* run a DHT node (BEP 5) on the listen port, UDP */
+    const char *const *dht_bootstrap; /* "host:port" nodes to start from; copied */
+    size_t ndht_bootstrap;
+    const char *dht_state; /* node id and good nodes kept here, may be NULL */
+    uint32_t dht_ip_rate;  /* DHT queries/s one IP may send before it is blocked (0: 5) */
 };
 
 /* Caller owns the result (bt_engine_destroy). NULL with a sentence in `err` (e.g. the listen
@@ -110,6 +115,7 @@ struct bt_torrent_stats {
     uint64_t first_block_ms; /* monotonic ms of the first block, 0 before */
     uint32_t hash_failures, banned;
     uint32_t trackers, trackers_answered, tracker_peers;
+    uint32_t dht_peers; /* peers the DHT gave */
     char tracker_error[160];
 };
 void bt_torrent_stats(const bt_torrent_t *t, struct bt_torrent_stats *out);

@@ -9,6 +9,7 @@
 #include "bt_tracker.h"
 #include "bt_wire.h"
 #include "bt_ext.h"
+#include "bt_dht.h"
 
 /* Tuning knobs, one place (Transmission's commented enum). */
 enum {
@@ -36,6 +37,9 @@ enum {
     BT_RESUME_SAVE_MS = 30000,       /* resume data saved at most this often */
     BT_TICK_MS = 1000,               /* engine housekeeping tick */
     BT_INCOMING_PENDING_MAX = 64,    /* incoming connections before their handshake */
+    BT_DHT_RELOOK_FEW_MS = 60000,    /* DHT lookup again after this with few peers */
+    BT_DHT_RELOOK_MS = 15 * 60000,   /* ... else after this (re-announce) */
+    BT_DHT_FEW_PEERS = 10,           /* "few peers" */
 };
 
 struct bt_peer;
@@ -87,8 +91,11 @@ struct bt_torrent {
     uint32_t npeers, nconnecting;
     struct bt_cand *cands;
     uint32_t ncands, cands_cap;
-    /* trackers */
+    /* trackers and the DHT */
     bt_trk_swarm_t *swarm;
+    uint64_t dht_lookup;  /* handle of the lookup in progress, 0 = none */
+    uint64_t dht_next_ms; /* mono ms of the next lookup */
+    uint32_t dht_peers;
     /* pieces in progress: who sent blocks (hash-failure blame) */
     struct bt_partial_contrib *contrib;
     uint32_t ncontrib, contrib_cap;
@@ -178,6 +185,7 @@ struct bt_engine {
     char listen_addr[64];
     uint16_t port;
     bt_trk_t *trk;
+    bt_dht_t *dht; /* NULL when off */
     struct bt_torrent *torrents;
     uint32_t ntorrents;
     struct bt_peer *pending; /* incoming, before the handshake names a torrent */

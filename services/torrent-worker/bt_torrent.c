@@ -14,6 +14,8 @@
 
 #define BT_TORRENT_TAG 0xb7700001u
 
+static void s_dht_tick(bt_torrent_t *t, uint64_t now);
+
 /* --- lookups --- */
 
 static bool s_is_loopback(const struct sockaddr *sa)
@@ -610,7 +612,36 @@ void bt_torrent_tick(bt_torrent_t *t, uint64_t now)
     }
     if (t->npeers < 5 && t->swarm && !t->complete)
         bt_trk_swarm_more_peers(t->swarm);
+    s_dht_tick(t, now);
     bt_torrent_connect_some(t);
+}
+
+/* --- the DHT --- */
+
+static void s_on_dht_peers(void *arg, const struct sockaddr_storage *peers, size_t n)
+{
+    bt_torrent_t *t = arg;
+    t->dht_peers += (uint32_t)n;
+    cm_log_d("torrent", 0, "%s: %zu peers from the DHT", t->hex, n);
+    bt_torrent_add_cands(t, peers, n);
+}
+
+static void s_on_dht_done(void *arg)
+{
+    bt_torrent_t *t = arg;
+    t->dht_lookup = 0;
+}
+
+/* Look up (and announce to) the DHT now and then; never for a private torrent (BEP 27). */
+static void s_dht_tick(bt_torrent_t *t, uint64_t now)
+{
+    bt_dht_t *dht = t->e->dht;
+    if (!dht || t->dht_lookup || now < t->dht_next_ms || (t->mi && t->mi->private_))
+        return;
+    t->dht_lookup =
+        bt_dht_get_peers(dht, t->info_hash, t->e->port, s_on_dht_peers, s_on_dht_done, t);
+    t->dht_next_ms = now + (t->npeers < BT_DHT_FEW_PEERS && !t->complete ? BT_DHT_RELOOK_FEW_MS
+                                                                         : BT_DHT_RELOOK_MS);
 }
 
 /* --- tracker callbacks --- */
@@ -663,6 +694,7 @@ static void s_start(bt_torrent_t *t, const struct bt_tracker_url *urls, size_t n
         s_init_data(t);
     if (t->swarm)
         bt_trk_swarm_start(t->swarm);
+    t->dht_next_ms = 0; /* the first tick asks the DHT */
     t->next = e->torrents;
     e->torrents = t;
     e->ntorrents++;
@@ -743,6 +775,8 @@ void bt_torrent_remove(bt_torrent_t **t_p)
     if (t->st && t->picker && t->resume_dirty)
         (void)bt_storage_resume_save(t->st, bt_picker_bitfield(t->picker));
     bt_trk_swarm_destroy(&t->swarm);
+    if (t->dht_lookup && e->dht)
+        bt_dht_cancel(e->dht, t->dht_lookup);
     bt_storage_destroy(&t->st);
     bt_picker_destroy(&t->picker);
     bt_metainfo_destroy(&t->mi);
@@ -816,6 +850,7 @@ void bt_torrent_stats(const bt_torrent_t *t, struct bt_torrent_stats *out)
         }
     }
     out->known_peers = t->ncands;
+    out->dht_peers = t->dht_peers;
     out->peers_used = t->peers_used;
     out->first_block_ms = t->first_block_ms;
     out->hash_failures = t->hash_failures;

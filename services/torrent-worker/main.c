@@ -70,6 +70,9 @@ static int s_setup_daemon(struct cm_service_ctx *ctx, int argc, char **argv, int
         return -1;
     }
     s_setup.opts.cache = s_cache;
+    static char dht_state[1100];
+    snprintf(dht_state, sizeof(dht_state), "%s/dht.state", s_cfg.cache_dir);
+    s_setup.opts.dht_state = dht_state;
     s_engine = bt_engine_new(ctx->base, &s_setup.opts, err, sizeof(err));
     if (!s_engine) {
         cm_log_e("main", 0, "%s", err);

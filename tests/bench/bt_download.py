@@ -169,7 +169,7 @@ class Bench:
         out = self.fresh("ours", run)
         argv, rssf = self.rss_wrapped("ours", [exe, "fetch", self.torrent, "-o", out,
                                                "--tracker", self.url, "--timeout", "30"])
-        p = self.procs.start("ours", argv, split=True)
+        p = self.procs.start("ours", argv, split=True, env={"DISABLE_DISCOVERY": "true"})
         p.wait(TIMEOUT)
         if p.rc != 0:
             raise AssertionError("exit %s: %s" % (p.rc, tail(p.err_path, 800)))

@@ -1185,7 +1185,8 @@ class TorrentWorker:
         self.ns = ns
         self.procs = procs
         self.binary = str(binary)
-        self.env = env or {}
+        # no DHT: the swarm is the tracker's (and nothing may leave the machine)
+        self.env = {"DISABLE_DISCOVERY": "true", **(env or {})}
 
     def run(self, name, args, timeout=120, env=None):
         e = dict(self.env)

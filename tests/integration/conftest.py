@@ -122,6 +122,7 @@ class Stack:
             # a worker's peer port and disk cache are its own
             env.setdefault("BT_LISTEN", "127.0.0.1:0")
             env.setdefault("CACHE_DIR", str(self.logdir / ("cache-" + name)))
+            env.setdefault("DISABLE_DISCOVERY", "true")  # no DHT bootstrap off this machine
         d = Daemon(name, binary, env, self.logdir, args)
         self.daemons[name] = d
         self.spawned.append(d)

@@ -312,6 +312,42 @@ def test_best_trackers_blacklist_and_blocklist(swarm, request):
     _report(request, "best trackers, tracker blacklist and IP blocklist applied")
 
 
+def test_dht_finds_a_seed_for_a_magnet_without_trackers(swarm, request):
+    """BEP 5 between three of our processes in the namespace: a DHT node to bootstrap from
+    (a seed of another torrent), our seed announcing itself to it, and a fetch of a magnet
+    with no tracker and no peer given that finds the seed through the DHT alone."""
+    if not swarm.dl.ours:
+        pytest.skip("CLI only")
+    s, p = swarm, swarm.p["meta"]
+    other = swarm.p["scrape"]
+    dht_env = {"DISABLE_DISCOVERY": "false", "DHT_RATE_PER_IP": "1000", "LOG_LEVEL": "notice"}
+    rport = s.ns.free_port()
+    router = s.procs.start("tw-dht-router", [str(CLI), "seed", str(s.torrent["scrape"]),
+                                             str(other.root), "--listen",
+                                             "127.0.0.1:%d" % rport],
+                           split=True, expect_exit=0, sanitized=True,
+                           env={**dht_env, "DHT_BOOTSTRAP": ""})
+    wait_until(lambda: "seeding " in router.out(), 30, what="the DHT router's seeding line")
+    boot = {**dht_env, "DHT_BOOTSTRAP": "127.0.0.1:%d" % rport}
+    sd = s.procs.start("tw-dht-seed", [str(CLI), "seed", str(s.torrent["meta"]), str(p.root),
+                                       "--listen", "127.0.0.1:0"],
+                       split=True, expect_exit=0, sanitized=True, env=boot)
+    try:
+        wait_until(lambda: "seeding " in sd.out(), 30, what="the DHT seed's seeding line")
+        out = s.work / "dl-dht"
+        magnet = "magnet:?xt=urn:btih:" + p.hex  # no tr=, no x.pe
+        t0 = time.monotonic()
+        r = s.dl.cli.fetch(magnet, out, timeout=30, env=boot, name="tw-dht-fetch")
+        clean_cli(r)
+        assert r.rc == 0, r
+        assert not p.check_download(out), p.check_download(out)
+        _report(request, "DHT: magnet with no tracker fetched in %.2f s" % (time.monotonic() - t0))
+    finally:
+        for proc in (sd, router):
+            assert proc.stop(15) == 0, tail(proc.err_path)
+            assert not proc.sanitizer_report(), tail(proc.err_path, 6000)
+
+
 # --- 3. real clients download from our `seed` only ------------------------------------------
 
 def test_real_clients_download_from_our_seed(swarm, request):
@@ -362,7 +398,8 @@ def test_upload_limit_of_our_seed(swarm, request):
         sd = s.procs.start("tw-seed-limited", [str(CLI), "seed", str(tor), str(p.root),
                                                "--listen", "127.0.0.1:0", "--tracker",
                                                s.tracker.http_url, "--upload-limit", "3"],
-                           split=True, expect_exit=0, sanitized=True)
+                           split=True, expect_exit=0, sanitized=True,
+                           env={"DISABLE_DISCOVERY": "true"})
         wait_until(lambda: "seeding " in sd.out(), 30, what="the limited seed's seeding line")
         out = s.work / "dl-seed-limited"
         a = aria2_fetch(s.ns, s.procs, s.work, tor, out, [s.tracker.http_url], timeout=60,
@@ -490,7 +527,8 @@ def test_killed_download_resumes(swarm, request):
     out.mkdir(exist_ok=True)
     first = s.procs.start("tw-killed", [str(CLI), "fetch", str(s.torrent["limit"]), "-o",
                                         str(out), "--tracker", s.tracker.http_url,
-                                        "--download-limit", "3"], split=True)
+                                        "--download-limit", "3"], split=True,
+                        env={"DISABLE_DISCOVERY": "true"})
     target = out / p.files[0][0]
     wait_until(lambda: target.exists() and target.stat().st_blocks * 512 >= 3 * 1000 * 1000,
                30, interval=0.05, what="3 MB on disk")

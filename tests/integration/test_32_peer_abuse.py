@@ -43,7 +43,7 @@ from conftest import BIN, SANITIZER_MARKS
 
 CLI = (Path(os.environ.get("MARQUEE_BIN_DIR") or BIN) / "torrent-worker").resolve()
 TIME = Path("/usr/bin/time")
-ENV = {"LOG_LEVEL": "info", "BT_LISTEN": "127.0.0.1:0"}
+ENV = {"LOG_LEVEL": "info", "BT_LISTEN": "127.0.0.1:0", "DISABLE_DISCOVERY": "true"}
 
 PSTR = b"\x13BitTorrent protocol"
 RESERVED = bytes([0, 0, 0, 0, 0, 0x10, 0, 0])  # BEP 10 extension protocol only
