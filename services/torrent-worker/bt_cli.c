@@ -238,10 +238,11 @@ static void s_on_progress(evutil_socket_t fd, short what, void *arg)
         fflush(stderr);
     }
     if (now - c->last_progress_ms > (uint64_t)c->timeout_s * 1000) {
+        bool dht = c->setup.opts.dht && !c->no_dht;
         if (!st.has_metadata)
             s_finish(c, 1,
-                     "no metadata after %d s: %" PRIu32 " peers from %" PRIu32 " trackers%s%s",
-                     c->timeout_s, st.known_peers, st.trackers,
+                     "no metadata after %d s: %" PRIu32 " peers from %" PRIu32 " trackers%s%s%s",
+                     c->timeout_s, st.known_peers, st.trackers, dht ? " and the DHT" : "",
                      st.tracker_error[0] ? "; last tracker error: " : "", st.tracker_error);
         else
             s_finish(c, 1,
