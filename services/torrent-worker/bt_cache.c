@@ -64,16 +64,6 @@ static bool s_unhex(const char *s, uint8_t out[20])
     return true;
 }
 
-CM_PRINTF(3, 4) static void s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static uint64_t s_ms(const struct timespec *ts)
 {
     if (ts->tv_sec < 0)
@@ -277,25 +267,19 @@ static int s_scan(bt_cache_t *c)
 bt_cache_t *bt_cache_new(const char *root, uint64_t cap, char *err, size_t errlen)
 {
     if (!root) {
-        s_err(err, errlen, "no cache directory");
+        bt_errf(err, errlen, "no cache directory");
         return NULL;
     }
-    if (bt_mkdir_p(root) < 0) {
-        s_err(err, errlen, "cannot create %s: %s", root, strerror(errno));
+    int rootfd = bt_open_root(root, err, errlen);
+    if (rootfd < 0)
         return NULL;
-    }
-    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0) {
-        s_err(err, errlen, "cannot open %s: %s", root, strerror(errno));
-        return NULL;
-    }
     bt_cache_t *c = cm_calloc(1, sizeof(*c));
     c->tag = BT_CACHE_TAG;
     c->root = cm_strdup(root);
     c->rootfd = rootfd;
     c->cap = cap;
     if (s_scan(c) < 0) {
-        s_err(err, errlen, "cannot read %s: %s", root, strerror(errno));
+        bt_errf(err, errlen, "cannot read %s: %s", root, strerror(errno));
         bt_cache_destroy(&c);
         return NULL;
     }

@@ -70,16 +70,6 @@ struct bt_storage {
     EVP_MD_CTX *md;       /* owned */
 };
 
-CM_PRINTF(3, 4) static void s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static void s_close_keep_errno(int fd)
 {
     int saved = errno;
@@ -335,37 +325,37 @@ static int s_fd_get(bt_storage_t *st, uint32_t i, bool rw)
 static int s_check_model(const bt_metainfo_t *mi, char *err, size_t errlen)
 {
     if (mi->nfiles == 0 || !mi->files) {
-        s_err(err, errlen, "the torrent has no files");
+        bt_errf(err, errlen, "the torrent has no files");
         return -1;
     }
     if (mi->piece_len == 0) {
-        s_err(err, errlen, "piece length is 0");
+        bt_errf(err, errlen, "piece length is 0");
         return -1;
     }
     if (mi->total_len > (uint64_t)INT64_MAX) {
-        s_err(err, errlen, "total length %" PRIu64 " is too large", mi->total_len);
+        bt_errf(err, errlen, "total length %" PRIu64 " is too large", mi->total_len);
         return -1;
     }
     uint64_t off = 0;
     struct s_comp c[S_DEPTH_MAX];
     for (uint32_t i = 0; i < mi->nfiles; i++) {
         if (mi->files[i].offset != off || mi->files[i].length > mi->total_len - off) {
-            s_err(err, errlen, "file %" PRIu32 " does not follow the previous one", i);
+            bt_errf(err, errlen, "file %" PRIu32 " does not follow the previous one", i);
             return -1;
         }
         off += mi->files[i].length;
         if (s_split(mi, i, c) < 0) {
-            s_err(err, errlen, "file %" PRIu32 " has a path we refuse", i);
+            bt_errf(err, errlen, "file %" PRIu32 " has a path we refuse", i);
             return -1;
         }
     }
     if (off != mi->total_len) {
-        s_err(err, errlen, "files add up to %" PRIu64 " bytes, not %" PRIu64, off, mi->total_len);
+        bt_errf(err, errlen, "files add up to %" PRIu64 " bytes, not %" PRIu64, off, mi->total_len);
         return -1;
     }
     uint64_t want = (mi->total_len + mi->piece_len - 1) / mi->piece_len;
     if (mi->npieces != want || (mi->npieces && !mi->hashes)) {
-        s_err(err, errlen, "%" PRIu32 " pieces, not %" PRIu64, mi->npieces, want);
+        bt_errf(err, errlen, "%" PRIu32 " pieces, not %" PRIu64, mi->npieces, want);
         return -1;
     }
     return 0;
@@ -374,24 +364,18 @@ static int s_check_model(const bt_metainfo_t *mi, char *err, size_t errlen)
 bt_storage_t *bt_storage_open(const char *root, const bt_metainfo_t *mi, char *err, size_t errlen)
 {
     if (!root || !mi) {
-        s_err(err, errlen, "no root or no metainfo");
+        bt_errf(err, errlen, "no root or no metainfo");
         return NULL;
     }
     if (s_check_model(mi, err, errlen) < 0)
         return NULL;
-    if (bt_mkdir_p(root) < 0) {
-        s_err(err, errlen, "cannot create %s: %s", root, strerror(errno));
+    int rootfd = bt_open_root(root, err, errlen);
+    if (rootfd < 0)
         return NULL;
-    }
-    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0) {
-        s_err(err, errlen, "cannot open %s: %s", root, strerror(errno));
-        return NULL;
-    }
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md) {
         close(rootfd);
-        s_err(err, errlen, "EVP_MD_CTX_new failed");
+        bt_errf(err, errlen, "EVP_MD_CTX_new failed");
         return NULL;
     }
     bt_storage_t *st = cm_calloc(1, sizeof(*st));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * bt_util: helpers shared by the engine modules. */
 #include "bt_util.h"
+#include <fcntl.h>
 #include <sys/stat.h>
 
 void bt_errf(char *err, size_t errlen, const char *fmt, ...)
@@ -43,4 +44,16 @@ int bt_mkdir_p(const char *path)
         buf[i] = ch;
     }
     return 0;
+}
+
+int bt_open_root(const char *root, char *err, size_t errlen)
+{
+    if (bt_mkdir_p(root) < 0) {
+        bt_errf(err, errlen, "cannot create %s: %s", root, strerror(errno));
+        return -1;
+    }
+    int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        bt_errf(err, errlen, "cannot open %s: %s", root, strerror(errno));
+    return fd;
 }
