@@ -153,6 +153,8 @@ struct s_dns {
     struct evdns_getaddrinfo_request *req;
     uint16_t port;
     bool busy;
+    bool warned;   /* a failure is logged once per name, not at every retry */
+    char name[64]; /* for that log line */
 };
 
 struct bt_dht {
@@ -1719,7 +1721,10 @@ static void s_dns_cb(int rc, struct evutil_addrinfo *ai, void *arg)
     if (rc == EVUTIL_EAI_CANCEL)
         return;
     if (rc != 0) {
-        cm_log_w(S_MOD, 0, "bootstrap node not resolved: %s", evutil_gai_strerror(rc));
+        if (!r->warned)
+            cm_log_w(S_MOD, 0, "bootstrap node %s not resolved: %s (retrying quietly)", r->name,
+                     evutil_gai_strerror(rc));
+        r->warned = true;
         return;
     }
     bool added = false;
@@ -1762,6 +1767,7 @@ static void s_resolve(bt_dht_t *d)
         struct s_dns *r = &d->dnsreq[i];
         r->d = d;
         r->port = (uint16_t)strtol(colon + 1, NULL, 10); /* checked in bt_dht_new */
+        snprintf(r->name, sizeof(r->name), "%s", name);
         r->busy = true;
         struct evutil_addrinfo hints;
         memset(&hints, 0, sizeof(hints));
