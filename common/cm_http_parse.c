@@ -63,17 +63,6 @@ static bool s_equal_nocase(const char *a, size_t alen, const char *b)
     return b[i] == '\0';
 }
 
-static int s_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Match a line ending at p[*i]: CRLF or a lone LF. Returns 1 and moves *i past it, 0 when the
  * buffer ends inside it, -1 when the byte is not a line ending (a bare CR included). */
 static int s_eol(const unsigned char *p, size_t len, size_t *i)
@@ -371,8 +360,8 @@ static long s_pct_decode(const char *in, size_t len, bool plus, char *out, size_
         if (c == '%') {
             if (i + 2 >= len)
                 return -1;
-            int hi = s_hex((unsigned char)in[i + 1]);
-            int lo = s_hex((unsigned char)in[i + 2]);
+            int hi = cm_hexval((unsigned char)in[i + 1]);
+            int lo = cm_hexval((unsigned char)in[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return -1;
             c = (unsigned char)(hi << 4 | lo);

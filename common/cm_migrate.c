@@ -43,16 +43,6 @@ static const char s_sql_insert[] =
 
 /* --- helpers --- */
 
-CM_PRINTF(3, 4) static void s_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* The server's primary message for a failed result, else libpq's own message. */
 static void s_res_msg(char *out, PGconn *conn, const PGresult *res)
 {
@@ -115,10 +105,10 @@ static PGconn *s_connect(const char *conninfo, int wait_ms, char *err, size_t er
         PQfinish(conn);
         uint64_t now = cm_mono_ms();
         if (now >= deadline) {
-            s_err(err, errlen,
-                  "the database did not accept connections within %d ms: %s (check DATABASE_URL "
-                  "and that PostgreSQL runs; DB_WAIT sets how long to wait)",
-                  wait_ms, msg);
+            cm_errf(err, errlen,
+                    "the database did not accept connections within %d ms: %s (check DATABASE_URL "
+                    "and that PostgreSQL runs; DB_WAIT sets how long to wait)",
+                    wait_ms, msg);
             return NULL;
         }
         if (last_log == 0 || now - last_log >= S_WAIT_LOG_EVERY_MS) {
@@ -210,7 +200,7 @@ int cm_migrate_run(const char *conninfo, const char *service, const struct cm_mi
         err[0] = '\0';
 
     if (!conninfo || !service || !*service || (n > 0 && !m)) {
-        s_err(err, errlen, "cm_migrate_run: missing conninfo, service or migrations");
+        cm_errf(err, errlen, "cm_migrate_run: missing conninfo, service or migrations");
         goto out;
     }
     applied = cm_calloc(n ? n : 1, sizeof(*applied));
@@ -218,12 +208,12 @@ int cm_migrate_run(const char *conninfo, const char *service, const struct cm_mi
     for (size_t i = 0; i < n; i++) {
         if (!m[i].name || !m[i].sql || m[i].version < 0 ||
             (i > 0 && m[i].version <= m[i - 1].version)) {
-            s_err(err, errlen, "migrations of %s: entry %zu is malformed or out of order", service,
-                  i);
+            cm_errf(err, errlen, "migrations of %s: entry %zu is malformed or out of order",
+                    service, i);
             goto out;
         }
         if (s_sha256_hex(m[i].sql, sums[i]) < 0) {
-            s_err(err, errlen, "migrations of %s: SHA-256 is not available", service);
+            cm_errf(err, errlen, "migrations of %s: SHA-256 is not available", service);
             goto out;
         }
     }
@@ -235,7 +225,7 @@ int cm_migrate_run(const char *conninfo, const char *service, const struct cm_mi
 
     res = s_exec(conn, s_sql_lock, 1, lock_params, PGRES_TUPLES_OK, msg);
     if (!res) {
-        s_err(err, errlen, "cannot take the migrations lock: %s", msg);
+        cm_errf(err, errlen, "cannot take the migrations lock: %s", msg);
         goto out;
     }
     locked = true;
@@ -243,7 +233,7 @@ int cm_migrate_run(const char *conninfo, const char *service, const struct cm_mi
 
     res = s_exec(conn, s_sql_create, 0, NULL, PGRES_COMMAND_OK, msg);
     if (!res) {
-        s_err(err, errlen, "cannot create schema_migrations: %s", msg);
+        cm_errf(err, errlen, "cannot create schema_migrations: %s", msg);
         goto out;
     }
     PQclear(res);
@@ -251,7 +241,7 @@ int cm_migrate_run(const char *conninfo, const char *service, const struct cm_mi
     const char *svc_params[] = {service};
     res = s_exec(conn, s_sql_applied, 1, svc_params, PGRES_TUPLES_OK, msg);
     if (!res) {
-        s_err(err, errlen, "cannot read schema_migrations: %s", msg);
+        cm_errf(err, errlen, "cannot read schema_migrations: %s", msg);
         goto out;
     }
     char unknown[S_UNKNOWN_LIST_MAX] = "";
@@ -271,9 +261,9 @@ int cm_migrate_run(const char *conninfo, const char *service, const struct cm_mi
             continue;
         }
         if (strcmp(checksum, sums[i]) != 0) {
-            s_err(err, errlen,
-                  "migration %s/%03d_%s was changed after it was applied (checksum differs)",
-                  service, m[i].version, m[i].name);
+            cm_errf(err, errlen,
+                    "migration %s/%03d_%s was changed after it was applied (checksum differs)",
+                    service, m[i].version, m[i].name);
             goto out;
         }
         applied[i] = true;
@@ -290,8 +280,8 @@ int cm_migrate_run(const char *conninfo, const char *service, const struct cm_mi
         if (applied[i])
             continue;
         if (s_apply(conn, service, &m[i], sums[i], msg) < 0) {
-            s_err(err, errlen, "migration %s/%03d_%s failed: %s", service, m[i].version, m[i].name,
-                  msg);
+            cm_errf(err, errlen, "migration %s/%03d_%s failed: %s", service, m[i].version,
+                    m[i].name, msg);
             goto out;
         }
         cm_log_n("migrate", 0, "applied migration %s/%03d_%s", service, m[i].version, m[i].name);

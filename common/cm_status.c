@@ -46,3 +46,13 @@ int cm_status_http(int status)
         return 500;
     return s_table[status].http;
 }
+
+void cm_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}

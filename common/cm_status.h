@@ -3,6 +3,7 @@
  * maps to HTTP statuses in one table. Append only: never renumber, never remove (curl's rule). */
 #ifndef CM_STATUS_H
 #define CM_STATUS_H
+#include <stddef.h>
 
 typedef enum cm_status {
     CM_OK = 0,
@@ -24,6 +25,10 @@ typedef enum cm_status {
     CM_ERR_DB = 16,           /* the database answered with an error */
     CM_STATUS_COUNT           /* keep last */
 } cm_status_t;
+
+/* Format one sentence into err[errlen] (the setup paths' "char *err" convention); nothing when
+ * `err` is NULL or errlen 0. */
+void cm_errf(char *err, size_t errlen, const char *fmt, ...) CM_PRINTF(3, 4);
 
 /* A short English sentence for `status`. Never NULL; unknown values give "unknown status". */
 const char *cm_status_str(int status);

@@ -72,3 +72,14 @@ char *cm_utf8_copy(char *dst, size_t size, const char *src)
     dst[o] = '\0';
     return dst;
 }
+
+int cm_hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

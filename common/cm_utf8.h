@@ -17,4 +17,7 @@ bool cm_utf8_valid(const void *s, size_t len, bool allow_nul);
  * sequence. For text that must pass a str field's UTF-8 and length checks. Returns `dst`. */
 char *cm_utf8_copy(char *dst, size_t size, const char *src);
 
+/* The value of a hex digit (any case), or -1. */
+int cm_hexval(int c);
+
 #endif

@@ -11,7 +11,6 @@
  *
  * Nothing here recurses: bt_be_encode_canonical walks with an explicit stack as well. */
 #include "cm.h"
-#include "bt_util.h"
 #include "bt_bencode.h"
 
 enum {
@@ -117,7 +116,7 @@ static int s_parse_int(const uint8_t *buf, size_t len, size_t *pos, struct bt_be
     uint64_t v = 0;
     while (p < len && buf[p] >= '0' && buf[p] <= '9') {
         if (p - d0 >= BE_INT_DIGITS_MAX) {
-            bt_errf(err, errlen, "integer with more than %d digits at offset %zu",
+            cm_errf(err, errlen, "integer with more than %d digits at offset %zu",
                     BE_INT_DIGITS_MAX, at);
             return -1;
         }
@@ -126,31 +125,31 @@ static int s_parse_int(const uint8_t *buf, size_t len, size_t *pos, struct bt_be
     }
     size_t nd = p - d0;
     if (p >= len) {
-        bt_errf(err, errlen, "unexpected end of input at offset %zu (inside an integer)", p);
+        cm_errf(err, errlen, "unexpected end of input at offset %zu (inside an integer)", p);
         return -1;
     }
     if (nd == 0) {
-        bt_errf(err, errlen, "integer without digits at offset %zu", at);
+        cm_errf(err, errlen, "integer without digits at offset %zu", at);
         return -1;
     }
     if (buf[p] != 'e') {
-        bt_errf(err, errlen, "unexpected byte 0x%02x in an integer at offset %zu", buf[p], p);
+        cm_errf(err, errlen, "unexpected byte 0x%02x in an integer at offset %zu", buf[p], p);
         return -1;
     }
     if (nd > 1 && buf[d0] == '0') {
-        bt_errf(err, errlen, "integer with a leading zero at offset %zu", at);
+        cm_errf(err, errlen, "integer with a leading zero at offset %zu", at);
         return -1;
     }
     if (neg && v == 0) {
-        bt_errf(err, errlen, "negative zero integer at offset %zu", at);
+        cm_errf(err, errlen, "negative zero integer at offset %zu", at);
         return -1;
     }
     if (!neg && v > (uint64_t)INT64_MAX) {
-        bt_errf(err, errlen, "integer out of the int64 range at offset %zu", at);
+        cm_errf(err, errlen, "integer out of the int64 range at offset %zu", at);
         return -1;
     }
     if (neg && v > (uint64_t)INT64_MAX + 1) {
-        bt_errf(err, errlen, "integer out of the int64 range at offset %zu", at);
+        cm_errf(err, errlen, "integer out of the int64 range at offset %zu", at);
         return -1;
     }
     tok->type = BT_BE_INT;
@@ -169,7 +168,7 @@ static int s_parse_str(const uint8_t *buf, size_t len, size_t *pos, struct bt_be
     uint64_t n = 0;
     while (p < len && buf[p] >= '0' && buf[p] <= '9') {
         if (p - at >= BE_LEN_DIGITS_MAX) {
-            bt_errf(err, errlen, "string length with more than %d digits at offset %zu",
+            cm_errf(err, errlen, "string length with more than %d digits at offset %zu",
                     BE_LEN_DIGITS_MAX, at);
             return -1;
         }
@@ -177,20 +176,20 @@ static int s_parse_str(const uint8_t *buf, size_t len, size_t *pos, struct bt_be
         p++;
     }
     if (p >= len) {
-        bt_errf(err, errlen, "unexpected end of input at offset %zu (inside a string length)", p);
+        cm_errf(err, errlen, "unexpected end of input at offset %zu (inside a string length)", p);
         return -1;
     }
     if (buf[p] != ':') {
-        bt_errf(err, errlen, "unexpected byte 0x%02x in a string length at offset %zu", buf[p], p);
+        cm_errf(err, errlen, "unexpected byte 0x%02x in a string length at offset %zu", buf[p], p);
         return -1;
     }
     if (p - at > 1 && buf[at] == '0') {
-        bt_errf(err, errlen, "string length with a leading zero at offset %zu", at);
+        cm_errf(err, errlen, "string length with a leading zero at offset %zu", at);
         return -1;
     }
     p++; /* ':' */
     if (n > len - p) {
-        bt_errf(err, errlen,
+        cm_errf(err, errlen,
                 "unexpected end of input at offset %zu (string of %" PRIu64
                 " bytes at offset %zu runs past it)",
                 len, n, at);
@@ -213,12 +212,12 @@ static int s_check_key(bt_be_t *be, struct be_open *o, uint32_t k, bool strict, 
         const struct bt_be_tok *a = &be->toks[o->last_key], *b = &be->toks[k];
         int c = s_keycmp(be->buf + a->sdata, a->count, be->buf + b->sdata, b->count);
         if (c == 0) {
-            bt_errf(err, errlen, "duplicate dictionary key at offset %u", b->start);
+            cm_errf(err, errlen, "duplicate dictionary key at offset %u", b->start);
             return -1;
         }
         if (c > 0) {
             if (strict) {
-                bt_errf(err, errlen, "dictionary key out of order at offset %u", b->start);
+                cm_errf(err, errlen, "dictionary key out of order at offset %u", b->start);
                 return -1;
             }
             o->unsorted = true;
@@ -246,22 +245,22 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
     if (tokens_max > UINT32_MAX - 1)
         tokens_max = UINT32_MAX - 1;
     if (len > len_max) {
-        bt_errf(err, errlen, "input of %zu bytes is over the cap of %zu", len, len_max);
+        cm_errf(err, errlen, "input of %zu bytes is over the cap of %zu", len, len_max);
         return -1;
     }
     if (len > UINT32_MAX - 1) {
-        bt_errf(err, errlen, "input of %zu bytes does not fit 32-bit offsets", len);
+        cm_errf(err, errlen, "input of %zu bytes does not fit 32-bit offsets", len);
         return -1;
     }
     if (!buf && len > 0) {
-        bt_errf(err, errlen, "no input");
+        cm_errf(err, errlen, "no input");
         return -1;
     }
     out->buf = buf;
 
     for (;;) {
         if (pos >= len) {
-            bt_errf(err, errlen, "unexpected end of input at offset %zu", pos);
+            cm_errf(err, errlen, "unexpected end of input at offset %zu", pos);
             goto out;
         }
         uint8_t c = buf[pos];
@@ -269,11 +268,11 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
 
         if (c == 'e') {
             if (!o) {
-                bt_errf(err, errlen, "unexpected 'e' at offset %zu", pos);
+                cm_errf(err, errlen, "unexpected 'e' at offset %zu", pos);
                 goto out;
             }
             if (o->dict && o->want_value) {
-                bt_errf(err, errlen, "dictionary key without a value at offset %zu", pos);
+                cm_errf(err, errlen, "dictionary key without a value at offset %zu", pos);
                 goto out;
             }
             struct bt_be_tok *t = &out->toks[o->tok];
@@ -282,7 +281,7 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
             if (o->dict && o->unsorted) {
                 uint32_t dup = s_find_dup(out, o->tok);
                 if (dup != BT_BE_NIL) {
-                    bt_errf(err, errlen, "duplicate dictionary key at offset %u",
+                    cm_errf(err, errlen, "duplicate dictionary key at offset %u",
                             out->toks[dup].start);
                     goto out;
                 }
@@ -296,12 +295,12 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
 
         bool is_key = o && o->dict && !o->want_value;
         if (is_key && !(c >= '0' && c <= '9')) {
-            bt_errf(err, errlen, "dictionary key is not a string at offset %zu", pos);
+            cm_errf(err, errlen, "dictionary key is not a string at offset %zu", pos);
             goto out;
         }
         uint32_t t;
         if (s_new_tok(out, tokens_max, &t) < 0) {
-            bt_errf(err, errlen, "more than %" PRIu32 " values at offset %zu", tokens_max, pos);
+            cm_errf(err, errlen, "more than %" PRIu32 " values at offset %zu", tokens_max, pos);
             goto out;
         }
         if (o) {
@@ -318,7 +317,7 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
                 goto out;
         } else if (c == 'l' || c == 'd') {
             if (sp >= depth_max) {
-                bt_errf(err, errlen, "nesting deeper than %" PRIu32 " at offset %zu", depth_max,
+                cm_errf(err, errlen, "nesting deeper than %" PRIu32 " at offset %zu", depth_max,
                         pos);
                 goto out;
             }
@@ -327,7 +326,7 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
             opened = true;
             pos++;
         } else {
-            bt_errf(err, errlen, "unexpected byte 0x%02x at offset %zu", c, pos);
+            cm_errf(err, errlen, "unexpected byte 0x%02x at offset %zu", c, pos);
             goto out;
         }
 
@@ -357,7 +356,7 @@ int bt_be_decode(bt_be_t *out, const uint8_t *buf, size_t len, const struct bt_b
     }
 
     if (!consumed && pos != len) {
-        bt_errf(err, errlen, "trailing data at offset %zu", pos);
+        cm_errf(err, errlen, "trailing data at offset %zu", pos);
         goto out;
     }
     if (consumed)

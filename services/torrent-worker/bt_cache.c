@@ -267,7 +267,7 @@ static int s_scan(bt_cache_t *c)
 bt_cache_t *bt_cache_new(const char *root, uint64_t cap, char *err, size_t errlen)
 {
     if (!root) {
-        bt_errf(err, errlen, "no cache directory");
+        cm_errf(err, errlen, "no cache directory");
         return NULL;
     }
     int rootfd = bt_open_root(root, err, errlen);
@@ -279,7 +279,7 @@ bt_cache_t *bt_cache_new(const char *root, uint64_t cap, char *err, size_t errle
     c->rootfd = rootfd;
     c->cap = cap;
     if (s_scan(c) < 0) {
-        bt_errf(err, errlen, "cannot read %s: %s", root, strerror(errno));
+        cm_errf(err, errlen, "cannot read %s: %s", root, strerror(errno));
         bt_cache_destroy(&c);
         return NULL;
     }

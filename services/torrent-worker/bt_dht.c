@@ -17,7 +17,6 @@
 #include "cm.h"
 #include "bt_dht.h"
 #include "bt_bencode.h"
-#include "bt_util.h"
 
 #include <event2/dns.h>
 #include <fcntl.h>
@@ -1888,7 +1887,7 @@ out:
 bt_dht_t *bt_dht_new(struct event_base *base, const struct bt_dht_opts *o, char *err, size_t errlen)
 {
     if (!base || !o) {
-        bt_errf(err, errlen, "bt_dht_new: missing event base or options");
+        cm_errf(err, errlen, "bt_dht_new: missing event base or options");
         return NULL;
     }
     bt_dht_t *d = cm_calloc(1, sizeof(*d));
@@ -1920,7 +1919,7 @@ bt_dht_t *bt_dht_new(struct event_base *base, const struct bt_dht_opts *o, char 
         uint32_t ip;
         uint16_t port;
         if (!s) {
-            bt_errf(err, errlen, "bootstrap entry %zu is missing", i);
+            cm_errf(err, errlen, "bootstrap entry %zu is missing", i);
             goto fail;
         }
         if (s_parse_v4(s, &ip, &port, false) == 0) {
@@ -1932,7 +1931,7 @@ bt_dht_t *bt_dht_new(struct event_base *base, const struct bt_dht_opts *o, char 
         long p = colon ? strtol(colon + 1, &end, 10) : 0;
         if (!colon || colon == s || !end || *end != '\0' || end == colon + 1 || p < 1 ||
             p > 65535 || s[0] == '[' || strlen(s) > 255) {
-            bt_errf(err, errlen, "bootstrap node '%s' is not host:port (IPv4)", s);
+            cm_errf(err, errlen, "bootstrap node '%s' is not host:port (IPv4)", s);
             goto fail;
         }
         if (d->nboot_names < S_DNS_MAX) {
@@ -1949,23 +1948,23 @@ bt_dht_t *bt_dht_new(struct event_base *base, const struct bt_dht_opts *o, char 
         uint32_t ip;
         uint16_t port;
         if (s_parse_v4(o->bind, &ip, &port, true) < 0) {
-            bt_errf(err, errlen, "DHT bind address '%s' is not ip:port (IPv4)", o->bind);
+            cm_errf(err, errlen, "DHT bind address '%s' is not ip:port (IPv4)", o->bind);
             goto fail;
         }
         d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (d->fd < 0) {
-            bt_errf(err, errlen, "DHT socket: %s", strerror(errno));
+            cm_errf(err, errlen, "DHT socket: %s", strerror(errno));
             goto fail;
         }
         struct sockaddr_storage ss;
         s_sa_make(&ss, ip, port);
         if (bind(d->fd, (struct sockaddr *)&ss, sizeof(struct sockaddr_in)) != 0) {
-            bt_errf(err, errlen, "DHT bind %s: %s", o->bind, strerror(errno));
+            cm_errf(err, errlen, "DHT bind %s: %s", o->bind, strerror(errno));
             goto fail;
         }
         socklen_t sl = sizeof(ss);
         if (getsockname(d->fd, (struct sockaddr *)&ss, &sl) != 0) {
-            bt_errf(err, errlen, "DHT getsockname: %s", strerror(errno));
+            cm_errf(err, errlen, "DHT getsockname: %s", strerror(errno));
             goto fail;
         }
         const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
@@ -1976,14 +1975,14 @@ bt_dht_t *bt_dht_new(struct event_base *base, const struct bt_dht_opts *o, char 
         snprintf(d->bound, sizeof(d->bound), "%s:%u", ips, d->bound_port);
         d->read_ev = event_new(base, d->fd, EV_READ | EV_PERSIST, s_read_cb, d);
         if (!d->read_ev || event_add(d->read_ev, NULL) != 0) {
-            bt_errf(err, errlen, "DHT: event_new failed");
+            cm_errf(err, errlen, "DHT: event_new failed");
             goto fail;
         }
     }
     d->tick_ev = event_new(base, -1, EV_PERSIST, s_tick_cb, d);
     d->kick_ev = evtimer_new(base, s_kick_cb, d);
     if (!d->tick_ev || !d->kick_ev) {
-        bt_errf(err, errlen, "DHT: event_new failed");
+        cm_errf(err, errlen, "DHT: event_new failed");
         goto fail;
     }
     struct timeval tv = cm_tv_ms(S_TICK_MS);

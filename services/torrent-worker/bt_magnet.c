@@ -9,7 +9,6 @@
  * skipped (never resolved). A bad escape anywhere, a dn or tr over its byte cap, or a bad xl
  * is an error. Building percent-encodes everything outside RFC 3986's unreserved set. */
 #include "cm.h"
-#include "bt_util.h"
 #include "bt_magnet.h"
 #include "bt_metainfo.h"
 
@@ -24,8 +23,8 @@ static int s_decode(const char *p, size_t len, char **out, size_t *outlen, size_
             s[o++] = p[i];
             continue;
         }
-        int hi = i + 2 < len ? bt_hexval(p[i + 1]) : -1;
-        int lo = i + 2 < len ? bt_hexval(p[i + 2]) : -1;
+        int hi = i + 2 < len ? cm_hexval(p[i + 1]) : -1;
+        int lo = i + 2 < len ? cm_hexval(p[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
             cm_free(s);
             *bad = i;
@@ -133,7 +132,7 @@ static int s_param(struct bt_magnet *m, const char *k, size_t klen, const char *
             if (*have_hash)
                 return 0;
             if (bt_hash_parse(v + 9, vlen - 9, m->info_hash) < 0) {
-                bt_errf(err, errlen,
+                cm_errf(err, errlen,
                         "the btih hash is %zu characters, not 40 hex or 32 base32 digits",
                         vlen - 9);
                 return -1;
@@ -148,11 +147,11 @@ static int s_param(struct bt_magnet *m, const char *k, size_t klen, const char *
         if (m->dn)
             return 0;
         if (vlen > BT_DN_MAX) {
-            bt_errf(err, errlen, "dn is %zu bytes, over the cap of %d", vlen, BT_DN_MAX);
+            cm_errf(err, errlen, "dn is %zu bytes, over the cap of %d", vlen, BT_DN_MAX);
             return -1;
         }
         if (!cm_utf8_valid(v, vlen, false)) {
-            bt_errf(err, errlen, "dn is not valid UTF-8");
+            cm_errf(err, errlen, "dn is not valid UTF-8");
             return -1;
         }
         m->dn = cm_strndup(v, vlen);
@@ -160,7 +159,7 @@ static int s_param(struct bt_magnet *m, const char *k, size_t klen, const char *
     }
     if (klen == 2 && memcmp(k, "xl", 2) == 0) {
         if (vlen == 0 || vlen > 19 || strspn(v, "0123456789") != vlen) {
-            bt_errf(err, errlen, "xl is not a length");
+            cm_errf(err, errlen, "xl is not a length");
             return -1;
         }
         m->xl = strtoull(v, NULL, 10);
@@ -168,7 +167,7 @@ static int s_param(struct bt_magnet *m, const char *k, size_t klen, const char *
     }
     if (s_key_is(k, klen, "tr")) {
         if (vlen > BT_TRACKER_URL_MAX) {
-            bt_errf(err, errlen, "a tr URL is %zu bytes, over the cap of %d", vlen,
+            cm_errf(err, errlen, "a tr URL is %zu bytes, over the cap of %d", vlen,
                     BT_TRACKER_URL_MAX);
             return -1;
         }
@@ -198,16 +197,16 @@ int bt_magnet_parse(const char *uri, struct bt_magnet *out, char *err, size_t er
 {
     memset(out, 0, sizeof(*out));
     if (!uri) {
-        bt_errf(err, errlen, "no magnet URI");
+        cm_errf(err, errlen, "no magnet URI");
         return -1;
     }
     size_t len = strnlen(uri, (size_t)BT_MAGNET_MAX + 1);
     if (len > BT_MAGNET_MAX) {
-        bt_errf(err, errlen, "the magnet URI is over the cap of %d bytes", BT_MAGNET_MAX);
+        cm_errf(err, errlen, "the magnet URI is over the cap of %d bytes", BT_MAGNET_MAX);
         return -1;
     }
     if (len < 8 || strncasecmp(uri, "magnet:?", 8) != 0) {
-        bt_errf(err, errlen, "not a magnet URI (no \"magnet:?\")");
+        cm_errf(err, errlen, "not a magnet URI (no \"magnet:?\")");
         return -1;
     }
     bool have_hash = false, have_btmh = false;
@@ -221,7 +220,7 @@ int bt_magnet_parse(const char *uri, struct bt_magnet *out, char *err, size_t er
             char *v = NULL;
             size_t vlen, bad;
             if (s_decode(eq + 1, plen - klen - 1, &v, &vlen, &bad) < 0) {
-                bt_errf(err, errlen, "bad percent escape at offset %zu", pos + klen + 1 + bad);
+                cm_errf(err, errlen, "bad percent escape at offset %zu", pos + klen + 1 + bad);
                 goto fail;
             }
             int rc = s_param(out, p, klen, v, vlen, &have_hash, &have_btmh, err, errlen);
@@ -233,9 +232,9 @@ int bt_magnet_parse(const char *uri, struct bt_magnet *out, char *err, size_t er
     }
     if (!have_hash) {
         if (have_btmh)
-            bt_errf(err, errlen, "no btih: the magnet has only a v2 (btmh) hash");
+            cm_errf(err, errlen, "no btih: the magnet has only a v2 (btmh) hash");
         else
-            bt_errf(err, errlen, "no btih: the magnet has no xt=urn:btih:");
+            cm_errf(err, errlen, "no btih: the magnet has no xt=urn:btih:");
         goto fail;
     }
     return 0;

@@ -12,7 +12,6 @@
  * when present and valid, and BEP 47 padding files (attr "p") may repeat a path among
  * themselves (libtorrent names them ".pad/<size>"); they are flagged in bt_file.pad. */
 #include "cm.h"
-#include "bt_util.h"
 #include "bt_metainfo.h"
 #include "bt_bencode.h"
 #include <openssl/evp.h>
@@ -124,10 +123,10 @@ static int s_check_dups(const bt_metainfo_t *mi, char *err, size_t errlen)
         const char *a = v[i - 1].p, *b = v[i].p;
         size_t alen = strlen(a);
         if (strcmp(a, b) == 0 && !(v[i - 1].pad && v[i].pad)) {
-            bt_errf(err, errlen, "two files have the same path \"%.200s\"", a);
+            cm_errf(err, errlen, "two files have the same path \"%.200s\"", a);
             rc = -1;
         } else if (strncmp(a, b, alen) == 0 && b[alen] == '/') {
-            bt_errf(err, errlen, "file \"%.200s\" is also a directory of \"%.200s\"", a, b);
+            cm_errf(err, errlen, "file \"%.200s\" is also a directory of \"%.200s\"", a, b);
             rc = -1;
         }
     }
@@ -159,16 +158,16 @@ static int s_file(const bt_be_t *be, bt_be_node_t fd, uint32_t i, struct bt_file
                   size_t errlen)
 {
     if (bt_be_type(be, fd) != BT_BE_DICT) {
-        bt_errf(err, errlen, "file %" PRIu32 " is not a dictionary", i);
+        cm_errf(err, errlen, "file %" PRIu32 " is not a dictionary", i);
         return -1;
     }
     int64_t flen;
     if (bt_be_dict_int(be, fd, "length", &flen) < 0) {
-        bt_errf(err, errlen, "file %" PRIu32 " has no integer length", i);
+        cm_errf(err, errlen, "file %" PRIu32 " has no integer length", i);
         return -1;
     }
     if (flen < 0) {
-        bt_errf(err, errlen, "file %" PRIu32 " has a negative length", i);
+        cm_errf(err, errlen, "file %" PRIu32 " has a negative length", i);
         return -1;
     }
     f->length = (uint64_t)flen;
@@ -185,9 +184,9 @@ static int s_file(const bt_be_t *be, bt_be_node_t fd, uint32_t i, struct bt_file
         why = s_join_path(be, bt_be_dict_get(be, fd, "path"), &f->path, &comp);
     if (!f->path) {
         if (comp >= 0)
-            bt_errf(err, errlen, "file %" PRIu32 ": path component %ld %s", i, comp, why);
+            cm_errf(err, errlen, "file %" PRIu32 ": path component %ld %s", i, comp, why);
         else
-            bt_errf(err, errlen, "file %" PRIu32 ": path %s", i, why);
+            cm_errf(err, errlen, "file %" PRIu32 ": path %s", i, why);
         return -1;
     }
     return 0;
@@ -197,13 +196,13 @@ static int s_file(const bt_be_t *be, bt_be_node_t fd, uint32_t i, struct bt_file
 static int s_info(bt_metainfo_t *mi, const bt_be_t *be, bt_be_node_t info, char *err, size_t errlen)
 {
     if (bt_be_type(be, info) != BT_BE_DICT) {
-        bt_errf(err, errlen, "info is %s", info == BT_BE_NIL ? "missing" : "not a dictionary");
+        cm_errf(err, errlen, "info is %s", info == BT_BE_NIL ? "missing" : "not a dictionary");
         return -1;
     }
     size_t rawlen;
     const uint8_t *raw = bt_be_raw(be, info, &rawlen);
     if (rawlen > BT_METADATA_MAX) {
-        bt_errf(err, errlen, "info dictionary of %zu bytes is over the cap of %d", rawlen,
+        cm_errf(err, errlen, "info dictionary of %zu bytes is over the cap of %d", rawlen,
                 BT_METADATA_MAX);
         return -1;
     }
@@ -212,19 +211,19 @@ static int s_info(bt_metainfo_t *mi, const bt_be_t *be, bt_be_node_t info, char 
     int64_t pl;
     bt_be_node_t pln = bt_be_dict_get(be, info, "piece length");
     if (pln == BT_BE_NIL) {
-        bt_errf(err, errlen, "piece length is missing");
+        cm_errf(err, errlen, "piece length is missing");
         return -1;
     }
     if (bt_be_int(be, pln, &pl) < 0) {
-        bt_errf(err, errlen, "piece length is not an integer");
+        cm_errf(err, errlen, "piece length is not an integer");
         return -1;
     }
     if (pl <= 0) {
-        bt_errf(err, errlen, "piece length %" PRId64 " is not positive", pl);
+        cm_errf(err, errlen, "piece length %" PRId64 " is not positive", pl);
         return -1;
     }
     if (pl > BT_PIECE_LEN_MAX) {
-        bt_errf(err, errlen, "piece length %" PRId64 " is over the cap of %d", pl,
+        cm_errf(err, errlen, "piece length %" PRId64 " is over the cap of %d", pl,
                 BT_PIECE_LEN_MAX);
         return -1;
     }
@@ -235,23 +234,23 @@ static int s_info(bt_metainfo_t *mi, const bt_be_t *be, bt_be_node_t info, char 
     size_t plen;
     const uint8_t *pieces = bt_be_str(be, pn, &plen);
     if (pn == BT_BE_NIL) {
-        bt_errf(err, errlen, "pieces is missing");
+        cm_errf(err, errlen, "pieces is missing");
         return -1;
     }
     if (!pieces) {
-        bt_errf(err, errlen, "pieces is not a string");
+        cm_errf(err, errlen, "pieces is not a string");
         return -1;
     }
     if (plen == 0) {
-        bt_errf(err, errlen, "pieces is empty");
+        cm_errf(err, errlen, "pieces is empty");
         return -1;
     }
     if (plen % 20 != 0) {
-        bt_errf(err, errlen, "pieces is %zu bytes, not a multiple of 20", plen);
+        cm_errf(err, errlen, "pieces is %zu bytes, not a multiple of 20", plen);
         return -1;
     }
     if (plen / 20 > BT_PIECES_MAX) {
-        bt_errf(err, errlen, "%zu pieces is over the cap of %d", plen / 20, BT_PIECES_MAX);
+        cm_errf(err, errlen, "%zu pieces is over the cap of %d", plen / 20, BT_PIECES_MAX);
         return -1;
     }
     mi->npieces = (uint32_t)(plen / 20);
@@ -260,12 +259,12 @@ static int s_info(bt_metainfo_t *mi, const bt_be_t *be, bt_be_node_t info, char 
     size_t nlen;
     const uint8_t *name = s_name(be, info, &nlen);
     if (!name) {
-        bt_errf(err, errlen, "name is missing or not a string");
+        cm_errf(err, errlen, "name is missing or not a string");
         return -1;
     }
     const char *why = s_component_bad(name, nlen);
     if (why) {
-        bt_errf(err, errlen, "name %s", why);
+        cm_errf(err, errlen, "name %s", why);
         return -1;
     }
     mi->name = cm_strndup((const char *)name, nlen);
@@ -275,16 +274,16 @@ static int s_info(bt_metainfo_t *mi, const bt_be_t *be, bt_be_node_t info, char 
     uint64_t total = 0;
     if (files != BT_BE_NIL) {
         if (bt_be_type(be, files) != BT_BE_LIST) {
-            bt_errf(err, errlen, "files is not a list");
+            cm_errf(err, errlen, "files is not a list");
             return -1;
         }
         uint32_t n = bt_be_count(be, files);
         if (n == 0) {
-            bt_errf(err, errlen, "files is an empty list");
+            cm_errf(err, errlen, "files is an empty list");
             return -1;
         }
         if (n > BT_FILES_MAX) {
-            bt_errf(err, errlen, "%" PRIu32 " files is over the cap of %d", n, BT_FILES_MAX);
+            cm_errf(err, errlen, "%" PRIu32 " files is over the cap of %d", n, BT_FILES_MAX);
             return -1;
         }
         mi->multi = true;
@@ -297,7 +296,7 @@ static int s_info(bt_metainfo_t *mi, const bt_be_t *be, bt_be_node_t info, char 
             if (s_file(be, fd, i, f, err, errlen) < 0)
                 return -1;
             if (f->length > (uint64_t)INT64_MAX - total) {
-                bt_errf(err, errlen, "the total length overflows at file %" PRIu32, i);
+                cm_errf(err, errlen, "the total length overflows at file %" PRIu32, i);
                 return -1;
             }
             f->offset = total;
@@ -307,15 +306,15 @@ static int s_info(bt_metainfo_t *mi, const bt_be_t *be, bt_be_node_t info, char 
         int64_t len;
         bt_be_node_t ln = bt_be_dict_get(be, info, "length");
         if (ln == BT_BE_NIL) {
-            bt_errf(err, errlen, "info has neither length nor files");
+            cm_errf(err, errlen, "info has neither length nor files");
             return -1;
         }
         if (bt_be_int(be, ln, &len) < 0) {
-            bt_errf(err, errlen, "length is not an integer");
+            cm_errf(err, errlen, "length is not an integer");
             return -1;
         }
         if (len < 0) {
-            bt_errf(err, errlen, "length %" PRId64 " is negative", len);
+            cm_errf(err, errlen, "length %" PRId64 " is negative", len);
             return -1;
         }
         mi->files = cm_calloc(1, sizeof(*mi->files));
@@ -325,13 +324,13 @@ static int s_info(bt_metainfo_t *mi, const bt_be_t *be, bt_be_node_t info, char 
         total = (uint64_t)len;
     }
     if (total == 0) {
-        bt_errf(err, errlen, "the total length is 0");
+        cm_errf(err, errlen, "the total length is 0");
         return -1;
     }
     mi->total_len = total;
     uint64_t need = total / mi->piece_len + (total % mi->piece_len != 0);
     if (need != mi->npieces) {
-        bt_errf(err, errlen,
+        cm_errf(err, errlen,
                 "pieces holds %" PRIu32 " hashes but %" PRIu64 " bytes in pieces of %" PRIu32
                 " need %" PRIu64,
                 mi->npieces, total, mi->piece_len, need);
@@ -346,7 +345,7 @@ static int s_info(bt_metainfo_t *mi, const bt_be_t *be, bt_be_node_t info, char 
     mi->info_raw = cm_memdup(raw, rawlen);
     mi->info_len = rawlen;
     if (s_sha1(raw, rawlen, mi->info_hash) < 0) {
-        bt_errf(err, errlen, "SHA-1 failed");
+        cm_errf(err, errlen, "SHA-1 failed");
         return -1;
     }
     return 0;
@@ -421,12 +420,12 @@ bt_metainfo_t *bt_metainfo_parse(const uint8_t *buf, size_t len, char *err, size
     bt_be_t be;
     char berr[160];
     if (bt_be_decode(&be, buf, len, NULL, NULL, berr, sizeof(berr)) < 0) {
-        bt_errf(err, errlen, "not a valid .torrent: %s", berr);
+        cm_errf(err, errlen, "not a valid .torrent: %s", berr);
         return NULL;
     }
     bt_metainfo_t *mi = NULL;
     if (bt_be_type(&be, 0) != BT_BE_DICT) {
-        bt_errf(err, errlen, "a .torrent is a dictionary");
+        cm_errf(err, errlen, "a .torrent is a dictionary");
         goto out;
     }
     mi = cm_calloc(1, sizeof(*mi));
@@ -449,12 +448,12 @@ bt_metainfo_t *bt_metainfo_from_info(const uint8_t *info, size_t len, const uint
     if (expect_hash) {
         uint8_t h[20];
         if (s_sha1(info, len, h) < 0 || memcmp(h, expect_hash, 20) != 0) {
-            bt_errf(err, errlen, "the info dictionary does not match the info-hash");
+            cm_errf(err, errlen, "the info dictionary does not match the info-hash");
             return NULL;
         }
     }
     if (bt_be_decode(&be, info, len, &lim, NULL, berr, sizeof(berr)) < 0) {
-        bt_errf(err, errlen, "not a valid info dictionary: %s", berr);
+        cm_errf(err, errlen, "not a valid info dictionary: %s", berr);
         return NULL;
     }
     bt_metainfo_t *mi = cm_calloc(1, sizeof(*mi));
@@ -548,7 +547,7 @@ int bt_hash_parse(const char *s, size_t len, uint8_t out[20])
         return -1;
     if (len == 40) {
         for (size_t i = 0; i < 20; i++) {
-            int hi = bt_hexval(s[2 * i]), lo = bt_hexval(s[2 * i + 1]);
+            int hi = cm_hexval(s[2 * i]), lo = cm_hexval(s[2 * i + 1]);
             if (hi < 0 || lo < 0)
                 return -1;
             h[i] = (uint8_t)(hi << 4 | lo);

@@ -325,37 +325,37 @@ static int s_fd_get(bt_storage_t *st, uint32_t i, bool rw)
 static int s_check_model(const bt_metainfo_t *mi, char *err, size_t errlen)
 {
     if (mi->nfiles == 0 || !mi->files) {
-        bt_errf(err, errlen, "the torrent has no files");
+        cm_errf(err, errlen, "the torrent has no files");
         return -1;
     }
     if (mi->piece_len == 0) {
-        bt_errf(err, errlen, "piece length is 0");
+        cm_errf(err, errlen, "piece length is 0");
         return -1;
     }
     if (mi->total_len > (uint64_t)INT64_MAX) {
-        bt_errf(err, errlen, "total length %" PRIu64 " is too large", mi->total_len);
+        cm_errf(err, errlen, "total length %" PRIu64 " is too large", mi->total_len);
         return -1;
     }
     uint64_t off = 0;
     struct s_comp c[S_DEPTH_MAX];
     for (uint32_t i = 0; i < mi->nfiles; i++) {
         if (mi->files[i].offset != off || mi->files[i].length > mi->total_len - off) {
-            bt_errf(err, errlen, "file %" PRIu32 " does not follow the previous one", i);
+            cm_errf(err, errlen, "file %" PRIu32 " does not follow the previous one", i);
             return -1;
         }
         off += mi->files[i].length;
         if (s_split(mi, i, c) < 0) {
-            bt_errf(err, errlen, "file %" PRIu32 " has a path we refuse", i);
+            cm_errf(err, errlen, "file %" PRIu32 " has a path we refuse", i);
             return -1;
         }
     }
     if (off != mi->total_len) {
-        bt_errf(err, errlen, "files add up to %" PRIu64 " bytes, not %" PRIu64, off, mi->total_len);
+        cm_errf(err, errlen, "files add up to %" PRIu64 " bytes, not %" PRIu64, off, mi->total_len);
         return -1;
     }
     uint64_t want = (mi->total_len + mi->piece_len - 1) / mi->piece_len;
     if (mi->npieces != want || (mi->npieces && !mi->hashes)) {
-        bt_errf(err, errlen, "%" PRIu32 " pieces, not %" PRIu64, mi->npieces, want);
+        cm_errf(err, errlen, "%" PRIu32 " pieces, not %" PRIu64, mi->npieces, want);
         return -1;
     }
     return 0;
@@ -364,7 +364,7 @@ static int s_check_model(const bt_metainfo_t *mi, char *err, size_t errlen)
 bt_storage_t *bt_storage_open(const char *root, const bt_metainfo_t *mi, char *err, size_t errlen)
 {
     if (!root || !mi) {
-        bt_errf(err, errlen, "no root or no metainfo");
+        cm_errf(err, errlen, "no root or no metainfo");
         return NULL;
     }
     if (s_check_model(mi, err, errlen) < 0)
@@ -375,7 +375,7 @@ bt_storage_t *bt_storage_open(const char *root, const bt_metainfo_t *mi, char *e
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     if (!md) {
         close(rootfd);
-        bt_errf(err, errlen, "EVP_MD_CTX_new failed");
+        cm_errf(err, errlen, "EVP_MD_CTX_new failed");
         return NULL;
     }
     bt_storage_t *st = cm_calloc(1, sizeof(*st));

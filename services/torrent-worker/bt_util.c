@@ -4,27 +4,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-void bt_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
-int bt_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int bt_mkdir_p(const char *path)
 {
     char buf[PATH_MAX];
@@ -49,11 +28,11 @@ int bt_mkdir_p(const char *path)
 int bt_open_root(const char *root, char *err, size_t errlen)
 {
     if (bt_mkdir_p(root) < 0) {
-        bt_errf(err, errlen, "cannot create %s: %s", root, strerror(errno));
+        cm_errf(err, errlen, "cannot create %s: %s", root, strerror(errno));
         return -1;
     }
     int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        bt_errf(err, errlen, "cannot open %s: %s", root, strerror(errno));
+        cm_errf(err, errlen, "cannot open %s: %s", root, strerror(errno));
     return fd;
 }
