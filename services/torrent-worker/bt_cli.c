@@ -465,9 +465,6 @@ static int s_cmd_seed(struct cli *c)
     return c->rc < 0 ? 0 : c->rc;
 }
 
-static void s_on_scrape(void *arg, int status, uint32_t seeders, uint32_t leechers,
-                        uint32_t completed, const char *err);
-
 struct scrape_req {
     struct cli *c;
     const char *url;

@@ -339,7 +339,6 @@ void bt_engine_destroy(bt_engine_t **self_p)
     for (size_t i = 0; i < e->nbest; i++)
         cm_free(e->best[i]);
     cm_free(e->best);
-    cm_free(e->scratch);
     e->tag = 0xdeadbeef;
     cm_free(e);
 }

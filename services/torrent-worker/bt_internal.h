@@ -196,7 +196,6 @@ struct bt_engine {
     struct event *ev_tick, *ev_refill;
     bool refill_armed;
     uint64_t downloaded, uploaded, down_win, up_win, down_bps, up_bps;
-    uint8_t *scratch;        /* BT_BLOCK_LEN bytes for reads */
     struct bt_peer *zombies; /* closed peers, freed on the next loop turn */
     struct event *ev_reap;
 };

@@ -784,7 +784,6 @@ static int s_on_handshake(struct bt_peer *p, const uint8_t *in)
 static int s_process(struct bt_peer *p)
 {
     size_t off = 0;
-    int rc = 0;
     while (!s_closed(p)) {
         if (!p->got_handshake) {
             if (p->in_len - off < BT_HANDSHAKE_LEN)
@@ -835,7 +834,7 @@ static int s_process(struct bt_peer *p)
         p->in_cap = BT_PEER_INBUF;
         p->in = cm_realloc(p->in, p->in_cap);
     }
-    return rc;
+    return 0;
 }
 
 void bt_peer_resume_read(struct bt_peer *p)

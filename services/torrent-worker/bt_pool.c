@@ -129,40 +129,47 @@ static void s_job_free(bt_pool_t *self, struct md_job *j)
     cm_free(j);
 }
 
-static void s_job_reply(bt_pool_t *self, struct md_job *j, const bt_metainfo_t *mi)
+/* Answer every waiter with the .torrent of `mi` plus the magnet's trackers `tr`. */
+static void s_reply_metadata(cm_defer_t **waiters, size_t n, const bt_metainfo_t *mi,
+                             char *const *tr, size_t ntr)
 {
     char err[CM_ERR_LEN];
     bt_metainfo_t *copy = bt_metainfo_from_info(mi->info_raw, mi->info_len, NULL, err, sizeof(err));
     cm_buf_t *tb = cm_buf_new(16 * 1024 * 1024);
-    if (!copy || (bt_metainfo_add_trackers(copy, (const char *const *)j->tr, j->ntr),
-                  bt_metainfo_write(copy, tb) < 0)) {
-        for (size_t i = 0; i < j->nwaiters; i++)
-            cm_defer_error(&j->waiters[i], CM_ERR_TOO_LARGE, "the .torrent does not fit a reply");
-    } else {
-        struct torrent_metadata_ok r;
-        memset(&r, 0, sizeof(r));
-        r.torrent.data = cm_buf_data(tb);
-        r.torrent.len = cm_buf_len(tb);
-        bt_hash_hex(copy->info_hash, r.info_hash);
-        snprintf(r.name, sizeof(r.name), "%s", copy->name);
-        r.files = copy->nfiles;
-        r.total_bytes = copy->total_len;
-        cm_buf_t *body = cm_buf_new(CM_POOL_MSG_MAX);
-        if (torrent_metadata_ok_encode(&r, body) < 0) {
-            for (size_t i = 0; i < j->nwaiters; i++)
-                cm_defer_error(&j->waiters[i], CM_ERR_TOO_LARGE,
-                               "the .torrent does not fit a reply");
-        } else {
-            for (size_t i = 0; i < j->nwaiters; i++)
-                cm_defer_reply(&j->waiters[i], TORRENT_PROTO, TORRENT_MSG_METADATA_OK, body, NULL);
+    cm_buf_t *body = cm_buf_new(CM_POOL_MSG_MAX);
+    struct torrent_metadata_ok r;
+    memset(&r, 0, sizeof(r));
+    int rc = -1;
+    if (copy) {
+        bt_metainfo_add_trackers(copy, (const char *const *)tr, ntr);
+        if (bt_metainfo_write(copy, tb) == 0) {
+            r.torrent.data = cm_buf_data(tb);
+            r.torrent.len = cm_buf_len(tb);
+            bt_hash_hex(copy->info_hash, r.info_hash);
+            snprintf(r.name, sizeof(r.name), "%s", copy->name);
+            r.files = copy->nfiles;
+            r.total_bytes = copy->total_len;
+            rc = torrent_metadata_ok_encode(&r, body);
         }
-        cm_buf_destroy(&body);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0)
+            cm_defer_reply(&waiters[i], TORRENT_PROTO, TORRENT_MSG_METADATA_OK, body, NULL);
+        else
+            cm_defer_error(&waiters[i], CM_ERR_TOO_LARGE, "the .torrent does not fit a reply");
+    }
+    if (rc == 0)
         cm_log_n("pool", 0, "metadata of %s: \"%s\", %" PRIu32 " files", r.info_hash, r.name,
                  r.files);
-    }
-    j->nwaiters = 0;
+    cm_buf_destroy(&body);
     cm_buf_destroy(&tb);
     bt_metainfo_destroy(&copy);
+}
+
+static void s_job_reply(bt_pool_t *self, struct md_job *j, const bt_metainfo_t *mi)
+{
+    s_reply_metadata(j->waiters, j->nwaiters, mi, j->tr, j->ntr);
+    j->nwaiters = 0;
     s_job_free(self, j);
 }
 
@@ -204,14 +211,8 @@ static void s_on_metadata(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     }
     bt_torrent_t *have = bt_engine_find(self->engine, m.info_hash);
     if (have && bt_torrent_metainfo(have)) { /* a loaded torrent knows it already */
-        struct md_job tmp = {.pool = self, .nwaiters = 1};
-        tmp.waiters[0] = cm_rpc_defer(rpc, msg);
-        tmp.ev_timeout = event_new(self->base, -1, 0, s_on_job_timeout, NULL);
-        struct md_job *j = cm_memdup(&tmp, sizeof(tmp));
-        j->next = self->jobs;
-        self->jobs = j;
-        self->njobs++;
-        s_job_reply(self, j, bt_torrent_metainfo(have));
+        cm_defer_t *d = cm_rpc_defer(rpc, msg);
+        s_reply_metadata(&d, 1, bt_torrent_metainfo(have), m.tr, m.ntr);
         bt_magnet_clear(&m);
         return;
     }

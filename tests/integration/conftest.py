@@ -316,6 +316,17 @@ class FakePool:
         self.sock.close()
 
 
+def report(request, tag, msg):
+    """A line "[tag] msg" on the terminal even while pytest captures output (figures)."""
+    tr = request.config.pluginmanager.get_plugin("terminalreporter")
+    capman = request.config.pluginmanager.get_plugin("capturemanager")
+    if tr is None or capman is None:
+        print("[%s] %s" % (tag, msg))
+        return
+    with capman.global_and_fixture_disabled():
+        tr.write_line("[%s] %s" % (tag, msg))
+
+
 def http(url, method="GET", body=None, headers=None, timeout=10):
     """(status, headers dict with lower-case names, body bytes, seconds)."""
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})

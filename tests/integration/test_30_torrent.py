@@ -20,7 +20,7 @@ import pytest
 from btswarm import (KIB, MIB, Aria2, BadPeer, Netns, OpenTracker, ProcSet, Qbit,
                      TorrentWorker, aria2_fetch, info_hash_of, make_payload, parse_scrape_lines,
                      tail, torrent_files, wait_until)
-from conftest import BIN, SANITIZER_MARKS
+from conftest import BIN, SANITIZER_MARKS, report
 
 MODE = os.environ.get("MARQUEE_BT_DOWNLOADER", "ours")
 CLI = (Path(os.environ.get("MARQUEE_BIN_DIR") or BIN) / "torrent-worker").resolve()
@@ -41,14 +41,7 @@ PAYLOADS = {
 
 
 def _report(request, msg):
-    """A line on the terminal even while pytest captures output (figures, skip reasons)."""
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capman = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is None or capman is None:
-        print("[bt] " + msg)
-        return
-    with capman.global_and_fixture_disabled():
-        tr.write_line("[bt] " + msg)
+    report(request, "bt", msg)
 
 
 def _skip(request, why):

@@ -39,7 +39,7 @@ import pytest
 
 from btswarm import (KIB, MIB, Netns, ProcSet, TorrentWorker, bdecode, bencode, info_hash_of,
                      make_payload, tail, wait_until)
-from conftest import BIN, SANITIZER_MARKS
+from conftest import BIN, SANITIZER_MARKS, report
 
 CLI = (Path(os.environ.get("MARQUEE_BIN_DIR") or BIN) / "torrent-worker").resolve()
 TIME = Path("/usr/bin/time")
@@ -69,14 +69,7 @@ FETCH_FILES, FETCH_PL = [("abuse.bin", 4 * MIB + 1000)], 64 * KIB
 
 
 def _report(request, msg):
-    """A line on the terminal even while pytest captures output."""
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capman = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is None or capman is None:
-        print("[abuse] " + msg)
-        return
-    with capman.global_and_fixture_disabled():
-        tr.write_line("[abuse] " + msg)
+    report(request, "abuse", msg)
 
 
 _asan = []
