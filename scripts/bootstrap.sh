@@ -38,6 +38,8 @@ if [ $BENCH -eq 1 ]; then
     # elsewhere (e.g. NodeSource's, which bundles npm) is kept as it is
     command -v node >/dev/null || PACKAGES+=(nodejs)
     command -v npm >/dev/null || PACKAGES+=(npm)
+    # the API benchmark (tests/bench/auth_me.py): HTTP load with latency percentiles
+    PACKAGES+=(wrk)
 fi
 
 missing=()

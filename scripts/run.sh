@@ -33,10 +33,16 @@ if [ ! -s "$SECRETS" ]; then
     umask 022
     say "run: generated secrets in $SECRETS"
 fi
+if ! grep -q '^ADMIN_PASSWORD=' "$SECRETS"; then
+    # the first admin's password: in the secrets file, and shown below while the stack runs
+    echo "ADMIN_PASSWORD=$(head -c 18 /dev/urandom | base64 -w0 | tr '+/' '-_')" >>"$SECRETS"
+fi
 set -a
 # shellcheck disable=SC1090
 . "$SECRETS"
 set +a
+ADMIN_EMAIL=${ADMIN_EMAIL:-admin@localhost}
+export ADMIN_EMAIL
 
 # --- PostgreSQL ------------------------------------------------------------------------------
 PG_DIR=""
@@ -116,6 +122,7 @@ for _ in $(seq 1 150); do
         say "  API      http://localhost:$GW_PORT/api/health"
         say "  streams  http://localhost:${SP##*:}/"
         say "  logs     $STATE/logs/"
+        say "  admin    $ADMIN_EMAIL / $ADMIN_PASSWORD  (from $SECRETS; change it with PATCH /api/users/{id})"
         say "Press Ctrl-C to stop."
         wait -n "${PIDS[@]}" || true
         say "run: a daemon exited; stopping the others"

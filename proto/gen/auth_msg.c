@@ -1222,7 +1222,7 @@ int auth_revocations_ok_encode(const struct auth_revocations_ok *m, cm_buf_t *ou
     }
     if (m->user_ids_count > 1000)
         return -1;
-    if (m->not_before_count > 1000)
+    if (m->min_version_count > 1000)
         return -1;
     cm_mp_writer_init(&w, out);
     cm_mp_put_map(&w, 5);
@@ -1236,10 +1236,10 @@ int auth_revocations_ok_encode(const struct auth_revocations_ok *m, cm_buf_t *ou
     cm_mp_put_array(&w, m->user_ids_count);
     for (uint32_t i = 0; i < m->user_ids_count; i++)
         cm_mp_put_uint(&w, m->user_ids[i]);
-    cm_mp_put_uint(&w, 4); /* not_before */
-    cm_mp_put_array(&w, m->not_before_count);
-    for (uint32_t i = 0; i < m->not_before_count; i++)
-        cm_mp_put_int(&w, m->not_before[i]);
+    cm_mp_put_uint(&w, 4); /* min_version */
+    cm_mp_put_array(&w, m->min_version_count);
+    for (uint32_t i = 0; i < m->min_version_count; i++)
+        cm_mp_put_uint(&w, m->min_version[i]);
     cm_mp_put_uint(&w, 5); /* more */
     cm_mp_put_bool(&w, m->more);
     return cm_mp_writer_status(&w);
@@ -1279,11 +1279,11 @@ int auth_revocations_ok_decode(struct auth_revocations_ok *m, const void *data, 
             for (uint32_t j = 0; rc == 0 && j < m->user_ids_count; j++)
                 rc = cm_mp_read_uint(&r, &m->user_ids[j]);
             break;
-        case 4: /* not_before */
+        case 4: /* min_version */
             bit = 0x8;
-            rc = s_get_array(&r, 1000, &m->not_before_count);
-            for (uint32_t j = 0; rc == 0 && j < m->not_before_count; j++)
-                rc = cm_mp_read_int(&r, &m->not_before[j]);
+            rc = s_get_array(&r, 1000, &m->min_version_count);
+            for (uint32_t j = 0; rc == 0 && j < m->min_version_count; j++)
+                rc = cm_mp_read_uint(&r, &m->min_version[j]);
             break;
         case 5: /* more */
             bit = 0x10;
@@ -1317,9 +1317,9 @@ void auth_revocations_ok_print(const struct auth_revocations_ok *m, FILE *out)
     for (uint32_t i = 0; i < m->user_ids_count && i < 1000; i++)
         fprintf(out, "%s%" PRIu64, i ? "," : "", m->user_ids[i]);
     fputc(']', out);
-    fputs(" not_before=[", out);
-    for (uint32_t i = 0; i < m->not_before_count && i < 1000; i++)
-        fprintf(out, "%s%" PRId64, i ? "," : "", m->not_before[i]);
+    fputs(" min_version=[", out);
+    for (uint32_t i = 0; i < m->min_version_count && i < 1000; i++)
+        fprintf(out, "%s%" PRIu64, i ? "," : "", m->min_version[i]);
     fputc(']', out);
     fprintf(out, " more=%s", m->more ? "true" : "false");
     fputc('\n', out);

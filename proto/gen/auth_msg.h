@@ -217,22 +217,14 @@ void auth_revocations_print(const struct auth_revocations *m, FILE *out);
 /* REVOCATIONS_OK (14, reply): Sessions revoked, and users whose older tokens are void, after the
  * cursor (at most 1000). */
 struct auth_revocations_ok {
-    /* tag 1, required: pass it as `after` next time */
-    uint64_t cursor;
-    /* tag 2: revoked sessions */
-    char session_ids[1000][32 + 1];
-    /* items in session_ids, at most 1000 */
-    uint32_t session_ids_count;
-    /* tag 3: users whose tokens issued before not_before are void */
-    uint64_t user_ids[1000];
-    /* items in user_ids, at most 1000 */
-    uint32_t user_ids_count;
-    /* tag 4: seconds since the epoch, one per user_ids item */
-    int64_t not_before[1000];
-    /* items in not_before, at most 1000 */
-    uint32_t not_before_count;
-    /* tag 5: ask again at once */
-    bool more;
+    uint64_t cursor;                /* tag 1, required: pass it as `after` next time */
+    char session_ids[1000][32 + 1]; /* tag 2: revoked sessions */
+    uint32_t session_ids_count;     /* items in session_ids, at most 1000 */
+    uint64_t user_ids[1000];        /* tag 3: users whose access tokens with a lower ver are void */
+    uint32_t user_ids_count;        /* items in user_ids, at most 1000 */
+    uint64_t min_version[1000];     /* tag 4: one per user_ids item */
+    uint32_t min_version_count;     /* items in min_version, at most 1000 */
+    bool more;                      /* tag 5: ask again at once */
 };
 
 int auth_revocations_ok_encode(const struct auth_revocations_ok *m, cm_buf_t *out);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * gw_routes: the route table of the public API.
+ * gw_routes: the route table of the public API, and what every request goes through before
+ * its handler: security headers, the client address, the rate limit of its class, then the
+ * access token and role guard of its route.
  *
  * The invariant of every handler here: it ends, perhaps later, in exactly one reply
  * (cm_http_reply or cm_http_reply_json_error). A handler that starts asynchronous work keeps
@@ -7,12 +9,16 @@
  * when the client has gone. */
 #include "gw.h"
 
-typedef void(gw_handler_fn)(struct gw *gw, cm_http_req_t *req);
+typedef void(gw_handler_fn)(struct gw *gw, cm_http_req_t *req, struct gw_caller *who,
+                            const char *arg);
 
 struct gw_route {
     const char *method; /* "GET", "POST", ... */
-    const char *path;   /* exact path */
-    gw_handler_fn *fn;  /* handler */
+    const char *path;   /* exact path, or a prefix ending in '/' followed by one {id} segment */
+    bool param;         /* path is a prefix and the rest is one segment, passed as `arg` */
+    enum gw_access access;
+    int rl; /* rate-limit class (per client address) */
+    gw_handler_fn *fn;
 };
 
 static void s_on_health_done(int status, char *json, void *arg)
@@ -22,14 +28,43 @@ static void s_on_health_done(int status, char *json, void *arg)
     cm_free(json);
 }
 
-static void s_health(struct gw *gw, cm_http_req_t *req)
+static void s_health(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
 {
+    CM_UNUSED(who);
+    CM_UNUSED(arg);
     gw_health_check(&gw->up, cm_http_req_id(req), s_on_health_done, req);
 }
 
+/* Health is public and not rate limited: orchestrators probe it. */
+#define GW_RL_NONE (-1)
+
 static const struct gw_route s_routes[] = {
-    {"GET", "/api/health", s_health},
+    {"GET", "/api/health", false, GW_PUBLIC, GW_RL_NONE, s_health},
+    {"POST", "/api/auth/login", false, GW_PUBLIC, GW_RL_LOGIN, gw_api_login},
+    {"POST", "/api/auth/refresh", false, GW_PUBLIC, GW_RL_REFRESH, gw_api_refresh},
+    {"POST", "/api/auth/logout", false, GW_PUBLIC, GW_RL_REFRESH, gw_api_logout},
+    {"GET", "/api/auth/me", false, GW_USER, GW_RL_API, gw_api_me},
+    {"POST", "/api/users", false, GW_ADMIN, GW_RL_API, gw_api_user_create},
+    {"GET", "/api/users", false, GW_ADMIN, GW_RL_API, gw_api_user_list},
+    {"PATCH", "/api/users/", true, GW_ADMIN, GW_RL_API, gw_api_user_update},
+    {"DELETE", "/api/users/", true, GW_ADMIN, GW_RL_API, gw_api_user_delete},
 };
+
+/* Does `path` match route `r`? The {id} segment goes to `arg`. */
+static bool s_match(const struct gw_route *r, const char *path, char *arg, size_t size)
+{
+    if (!r->param)
+        return strcmp(r->path, path) == 0;
+    size_t n = strlen(r->path);
+    if (strncmp(r->path, path, n) != 0)
+        return false;
+    const char *rest = path + n;
+    size_t len = strlen(rest);
+    if (len == 0 || len >= size || strchr(rest, '/'))
+        return false;
+    memcpy(arg, rest, len + 1);
+    return true;
+}
 
 void gw_routes_dispatch(cm_http_req_t *req, void *arg)
 {
@@ -40,18 +75,26 @@ void gw_routes_dispatch(cm_http_req_t *req, void *arg)
     cm_http_req_add_header(req, "Cache-Control", "no-store");
     cm_http_req_add_header(req, "X-Content-Type-Options", "nosniff");
 
-    char allow[64] = "";
+    char allow[64] = "", param[64];
     for (size_t i = 0; i < CM_ARRAY_LEN(s_routes); i++) {
         const struct gw_route *r = &s_routes[i];
-        if (strcmp(r->path, path) != 0)
+        if (!s_match(r, path, param, sizeof(param)))
             continue;
         if (strcmp(r->method, method) == 0 ||
             (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
-            r->fn(gw, req);
+            struct gw_caller who = {.authed = false};
+            gw_client_addr(gw->proxies, cm_http_req_peer(req),
+                           cm_http_req_header(req, "X-Forwarded-For"), who.ip, sizeof(who.ip));
+            if (r->rl != GW_RL_NONE && !gw_rate_take(gw, req, r->rl, who.ip, who.ip))
+                return;
+            if (r->access != GW_PUBLIC && gw_auth_check(gw, req, r->access, &who) < 0)
+                return;
+            r->fn(gw, req, &who, r->param ? param : NULL);
             return;
         }
         size_t n = strlen(allow);
-        snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "", r->method);
+        if (!strstr(allow, r->method))
+            snprintf(allow + n, sizeof(allow) - n, "%s%s", n ? ", " : "", r->method);
     }
     if (allow[0]) {
         cm_http_req_add_header(req, "Allow", allow);

@@ -34,6 +34,10 @@ from pgcluster import PgCluster  # noqa: E402
 COMMON, AUTH, DISCOVERY, STREAM, TORRENT = 0, 1, 2, 3, 4
 PING, PONG, ERROR, CREDIT, HEALTH, HEALTH_OK = 1, 2, 3, 4, 5, 6
 READY, HEARTBEAT = 1, 2
+# The secrets of every test stack: known, so tests can forge and check tokens.
+JWT_SECRET = "marquee-integration-jwt-secret-0123456789abcdef"
+ADMIN_EMAIL = "admin@example.org"
+ADMIN_PASSWORD = "admin-password-for-tests-7Qx"
 # one copy of each, shared with the benchmarks (tests/bench/ runs btswarm without pytest)
 from btswarm import SANITIZER_MARKS, wait_until  # noqa: E402
 
@@ -123,6 +127,14 @@ class Stack:
             env.setdefault("BT_LISTEN", "127.0.0.1:0")
             env.setdefault("CACHE_DIR", str(self.logdir / ("cache-" + name)))
             env.setdefault("DISABLE_DISCOVERY", "true")  # no DHT bootstrap off this machine
+        if binary in ("auth", "gateway"):
+            env.setdefault("JWT_SECRET", JWT_SECRET)
+        if binary == "auth":
+            env.setdefault("AUDIT_BIND", "tcp://127.0.0.1:*")
+            env.setdefault("ADMIN_EMAIL", ADMIN_EMAIL)
+            env.setdefault("ADMIN_PASSWORD", ADMIN_PASSWORD)
+        if binary == "gateway":
+            env.setdefault("REVOCATION_POLL", "200ms")
         d = Daemon(name, binary, env, self.logdir, args)
         self.daemons[name] = d
         self.spawned.append(d)
@@ -147,6 +159,7 @@ class Stack:
                         "WORKER_ID": "w%d" % (i + 1), **extra})
         genv = {"GATEWAY_LISTEN": "127.0.0.1:0",
                 "AUTH_ENDPOINT": auth.ready["rpc"],
+                "AUDIT_ENDPOINT": auth.ready["audit"],
                 "DISCOVERY_ENDPOINT": disc.ready["rpc"],
                 "STREAM_CONTROL_ENDPOINT": sp.ready["rpc"], **extra}
         genv.update(gateway_env or {})
@@ -162,7 +175,7 @@ class Stack:
         """Start `name` again with the same environment, binding the endpoints it had."""
         old = self.daemons[name]
         env = dict(old.env)
-        for key, ep in (("AUTH_BIND", "rpc"), ("DISCOVERY_BIND", "rpc"),
+        for key, ep in (("AUTH_BIND", "rpc"), ("AUDIT_BIND", "audit"), ("DISCOVERY_BIND", "rpc"),
                         ("STREAM_CONTROL_BIND", "rpc"), ("STREAM_POOL_BIND", "pool")):
             if key in env and ep in old.ready:
                 env[key] = old.ready[ep]

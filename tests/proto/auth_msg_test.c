@@ -789,8 +789,8 @@ static void s_fill_revocations_ok(struct auth_revocations_ok *m)
     m->session_ids_count = 1;
     m->user_ids[0] = UINT64_C(42);
     m->user_ids_count = 1;
-    m->not_before[0] = INT64_C(1764000000);
-    m->not_before_count = 1;
+    m->min_version[0] = UINT64_C(3);
+    m->min_version_count = 1;
     m->more = false;
 }
 
@@ -805,8 +805,8 @@ static void s_test_revocations_ok(cm_buf_t *enc)
     ok(SAME_ARRAY(b.session_ids, a.session_ids), s_name("REVOCATIONS_OK", "session_ids"));
     is_int(b.user_ids_count, a.user_ids_count, s_name("REVOCATIONS_OK", "user_ids_count"));
     ok(SAME_ARRAY(b.user_ids, a.user_ids), s_name("REVOCATIONS_OK", "user_ids"));
-    is_int(b.not_before_count, a.not_before_count, s_name("REVOCATIONS_OK", "not_before_count"));
-    ok(SAME_ARRAY(b.not_before, a.not_before), s_name("REVOCATIONS_OK", "not_before"));
+    is_int(b.min_version_count, a.min_version_count, s_name("REVOCATIONS_OK", "min_version_count"));
+    ok(SAME_ARRAY(b.min_version, a.min_version), s_name("REVOCATIONS_OK", "min_version"));
     ok(b.more == a.more, s_name("REVOCATIONS_OK", "more"));
     s_golden(enc, "REVOCATIONS_OK");
     s_print(AUTH_MSG_REVOCATIONS_OK, &b);
@@ -833,11 +833,12 @@ static void s_test_revocations_ok(cm_buf_t *enc)
        s_name("REVOCATIONS_OK", "user_ids past its max refused"));
 
     s_fill_revocations_ok(&a);
-    a.not_before_count = 1000;
-    ok(s_cycle(AUTH_MSG_REVOCATIONS_OK, &a, &b), s_name("REVOCATIONS_OK", "not_before at its max"));
-    a.not_before_count = 1001;
+    a.min_version_count = 1000;
+    ok(s_cycle(AUTH_MSG_REVOCATIONS_OK, &a, &b),
+       s_name("REVOCATIONS_OK", "min_version at its max"));
+    a.min_version_count = 1001;
     ok(s_refused(AUTH_MSG_REVOCATIONS_OK, &a),
-       s_name("REVOCATIONS_OK", "not_before past its max refused"));
+       s_name("REVOCATIONS_OK", "min_version past its max refused"));
 }
 
 /* --- AUDIT --- */

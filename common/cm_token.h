@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT
+ * cm_token: random identifiers and opaque tokens, and their digests. Every byte comes from
+ * OpenSSL's CSPRNG (RAND_bytes); a CSPRNG failure aborts, since nothing safe can follow. */
+#ifndef CM_TOKEN_H
+#define CM_TOKEN_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* `n` random bytes into `out`. Aborts if the CSPRNG fails. */
+void cm_rand_bytes(void *out, size_t n);
+
+/* `n` random bytes as 2n lower-case hex digits and a NUL into `out` (size >= 2n + 1). */
+void cm_rand_hex(char *out, size_t n);
+
+/* Unpadded base64url of `len` bytes into `out` (size >= cm_b64url_len(len) + 1), NUL-ended.
+ * Returns the length written. */
+size_t cm_b64url_encode(const void *in, size_t len, char *out);
+#define cm_b64url_len(n) (((n)*4 + 2) / 3)
+
+/* SHA-256 of `len` bytes as 64 lower-case hex digits and a NUL into `out` (size >= 65). */
+void cm_sha256_hex(const void *in, size_t len, char *out);
+
+/* Bytes as lower-case hex, NUL-ended, into `out` (size >= 2 * len + 1). */
+void cm_hex_encode(const void *in, size_t len, char *out);
+
+#endif
