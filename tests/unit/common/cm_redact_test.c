@@ -43,7 +43,8 @@ static void test_runs(void)
          "a session id (32 hex) passes");
     t_is("ih 0123456789abcdef0123456789abcdef01234567!",
          "ih 0123456789abcdef0123456789abcdef01234567!", "an info-hash (40 hex) passes");
-    t_is("k=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODkw==;", "k=[redacted];", "base64 with padding");
+    t_is("k=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODkw==;", "k=[redacted];",
+         "base64 with padding");
     t_is("/api/x/0123456789abcdef0123456789abcdef0123456789abcdef/files", "/api/x/[redacted]/files",
          "a long id in a path");
     t_is("a/b+c/d", "a/b+c/d", "short words pass");
