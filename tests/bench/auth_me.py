@@ -43,7 +43,7 @@ def log(msg):
 
 
 def start(name, env, logdir):
-    full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOG_LEVEL": "warn", **env}
+    full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOG_LEVEL": "notice", **env}
     out = open(Path(logdir) / (name + ".log"), "ab")
     p = subprocess.Popen([str(BIN / name)], env=full, stdin=subprocess.DEVNULL, stdout=out,
                          stderr=out)
@@ -121,7 +121,7 @@ def main():
         procs.append(auth)
         gw, gr = start("gateway", {"JWT_SECRET": SECRET, "GATEWAY_LISTEN": "127.0.0.1:0",
                                    "AUTH_ENDPOINT": ar["rpc"], "AUDIT_ENDPOINT": ar["audit"],
-                                   "RATE_LIMIT_API": "100000000/1s",
+                                   "RATE_LIMIT_API": "1000000/1s",
                                    "RATE_LIMIT_LOGIN": "off",
                                    "RATE_LIMIT_LOGIN_ACCOUNT": "off",
                                    "HTTP_MAX_CONNECTIONS": "4096"}, tmp)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: the download benchmark (tests/bench/bt_download.py). Builds nothing: it uses
+# `make bench`: the API benchmark (tests/bench/auth_me.py) and the download benchmark
+# (tests/bench/bt_download.py). Builds nothing: it uses
 # build/release/bin (BENCH_BIN overrides), so run `make all` first. Installs what it needs:
 # the Debian packages (scripts/bootstrap.sh --bench) and, once, the WebTorrent library into
 # tests/bench/node/node_modules (npm, no install scripts; see tests/bench/node/package.json).
@@ -24,4 +25,9 @@ if [ ! -d "$NODE_DIR/node_modules/webtorrent" ]; then
     fi
 fi
 
-exec /usr/bin/python3 tests/bench/bt_download.py "$@"
+rc=0
+# issue 4: authenticated GET /api/auth/me under wrk, and login timing (tests/bench/auth_me.py)
+/usr/bin/python3 tests/bench/auth_me.py || rc=1
+# issue 3: download time and memory against qbittorrent, aria2c and WebTorrent
+/usr/bin/python3 tests/bench/bt_download.py "$@" || rc=1
+exit $rc
