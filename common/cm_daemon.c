@@ -59,11 +59,19 @@ int cm_daemon_init(const struct cm_daemon *d, int argc, char **argv)
     return i;
 }
 
+static bool s_stopping; /* a stop signal arrived */
+
 static void s_on_signal(evutil_socket_t sig, short what, void *arg)
 {
     CM_UNUSED(what);
     cm_log_n("main", 0, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    s_stopping = true;
     event_base_loopexit(arg, NULL);
+}
+
+bool cm_daemon_stopping(void)
+{
+    return s_stopping;
 }
 
 void cm_daemon_signals(struct event_base *base)

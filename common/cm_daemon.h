@@ -25,6 +25,10 @@ int cm_daemon_init(const struct cm_daemon *d, int argc, char **argv);
 /* Stop `base`'s loop on SIGINT or SIGTERM; ignore SIGPIPE. Call once, after cm_daemon_init. */
 void cm_daemon_signals(struct event_base *base);
 
+/* True once SIGINT or SIGTERM arrived: a loop run during start-up (a setup hook waiting on
+ * the database) checks it and gives up, and the daemon exits 0 without going on. */
+bool cm_daemon_stopping(void);
+
 /* Log the line `ready k=v ...` at notice level: the harness waits for it. */
 void cm_daemon_ready(const char *fmt, ...) CM_PRINTF(1, 2);
 

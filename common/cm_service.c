@@ -46,10 +46,18 @@ int cm_service_main(struct cm_service *svc, int argc, char **argv)
         cm_health_serve(ctx.rpc, &svc->health);
         snprintf(ctx.ready, sizeof(ctx.ready), "rpc=%s", ctx.bound);
     }
-    if (svc->setup && svc->setup(&ctx, argc, argv, argi, svc->arg) < 0)
-        goto out;
-
+    /* Signals first: a setup hook may run the loop (auth waits for its first admin), and a
+     * SIGTERM then must stop the daemon cleanly rather than kill it. */
     cm_daemon_signals(ctx.base);
+    if (svc->setup && svc->setup(&ctx, argc, argv, argi, svc->arg) < 0) {
+        if (cm_daemon_stopping())
+            rc = 0;
+        goto out;
+    }
+    if (cm_daemon_stopping()) {
+        rc = 0;
+        goto out;
+    }
     cm_daemon_ready("%s", ctx.ready);
     if (event_base_dispatch(ctx.base) < 0) {
         cm_log_e("main", 0, "the event loop failed");

@@ -177,12 +177,16 @@ static void s_on_has_admin(int status, const PGresult *res, void *arg)
 /* Make sure an admin exists before the ready line, so a client that waits for it can log in. */
 static int s_bootstrap_admin(struct cm_service_ctx *ctx)
 {
-    struct bootstrap b = {.a = &s_auth};
+    /* static: a callback may still come after a stop signal cut the wait short */
+    static struct bootstrap b;
+    b = (struct bootstrap){.a = &s_auth};
     cm_pg_query(ctx->pg, s_sql_has_admin, 0, NULL, 0, s_on_has_admin, &b);
     uint64_t deadline = cm_mono_ms() + 30000;
-    while (!b.done && cm_mono_ms() < deadline)
+    while (!b.done && cm_mono_ms() < deadline && !cm_daemon_stopping())
         event_base_loop(ctx->base, EVLOOP_ONCE);
     OPENSSL_cleanse(b.password, sizeof(b.password));
+    if (cm_daemon_stopping())
+        return -1; /* stopped during start-up: exit 0 */
     if (!b.done || b.status != CM_OK) {
         cm_log_e("main", 0, "the first admin could not be set up; see above");
         return -1;
