@@ -1062,6 +1062,32 @@ const char *cm_http_req_header(const cm_http_req_t *req, const char *name)
     return h ? h->value : NULL;
 }
 
+size_t cm_http_req_header_join(const cm_http_req_t *req, const char *name, char *out, size_t size)
+{
+    assert(req->tag == S_REQ_TAG);
+    size_t nlen = strlen(name), len = 0, lines = 0;
+    bool full = size == 0;
+    if (size > 0)
+        out[0] = '\0';
+    /* From the last line backwards, so that what does not fit is the leftmost part. */
+    for (size_t i = req->parsed.num_headers; i-- > 0;) {
+        const struct cm_http_header *h = &req->parsed.headers[i];
+        if (h->name_len != nlen || strncasecmp(h->name, name, nlen) != 0)
+            continue;
+        size_t sep = lines++ ? 2 : 0;
+        if (full || len + h->value_len + sep + 1 > size) {
+            full = true; /* whole lines only, and none left of one that did not fit */
+            continue;
+        }
+        memmove(out + h->value_len + sep, out, len + 1);
+        memcpy(out, h->value, h->value_len);
+        if (sep)
+            memcpy(out + h->value_len, ", ", 2);
+        len += h->value_len + sep;
+    }
+    return lines;
+}
+
 const void *cm_http_req_body(const cm_http_req_t *req, size_t *len_out)
 {
     assert(req->tag == S_REQ_TAG);

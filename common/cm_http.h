@@ -88,6 +88,12 @@ const char *cm_http_req_query(const cm_http_req_t *req);  /* raw, after '?'; "" 
  * when absent. Header values carry tokens: never log them. */
 const char *cm_http_req_header(const cm_http_req_t *req, const char *name);
 
+/* Every line of header `name`, in order, joined with ", " into `out` (RFC 9110 §5.3: the same
+ * as one line), NUL-terminated. Lines that do not fit are dropped from the left, whole: the
+ * right-most values (those a trusted proxy appended, for X-Forwarded-For) are kept. Returns
+ * the number of lines seen (0: absent, `out` is ""). */
+size_t cm_http_req_header_join(const cm_http_req_t *req, const char *name, char *out, size_t size);
+
 /* The body and its length (0 and a pointer to "" when none). It is followed by a NUL byte not
  * counted in *len_out, but may itself contain NUL bytes. */
 const void *cm_http_req_body(const cm_http_req_t *req, size_t *len_out);

@@ -83,8 +83,10 @@ void gw_routes_dispatch(cm_http_req_t *req, void *arg)
         if (strcmp(r->method, method) == 0 ||
             (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
             struct gw_caller who = {.authed = false};
-            gw_client_addr(gw->proxies, cm_http_req_peer(req),
-                           cm_http_req_header(req, "X-Forwarded-For"), who.ip, sizeof(who.ip));
+            char xff[GW_XFF_LEN_MAX + 1];
+            bool has_xff = cm_http_req_header_join(req, "X-Forwarded-For", xff, sizeof(xff)) > 0;
+            gw_client_addr(gw->proxies, cm_http_req_peer(req), has_xff ? xff : NULL, who.ip,
+                           sizeof(who.ip));
             if (r->rl != GW_RL_NONE && !gw_rate_take(gw, req, r->rl, who.ip, who.ip))
                 return;
             if (r->access != GW_PUBLIC && gw_auth_check(gw, req, r->access, &who) < 0)

@@ -177,6 +177,13 @@ static void s_handler(cm_http_req_t *req, void *arg)
                          cm_http_req_peer(req), cm_http_req_peer_port(req),
                          cm_http_req_version(req), cm_http_req_id(req), blen);
         cm_http_reply(req, 200, "application/json", body, (size_t)n);
+    } else if (strcmp(path, "/join") == 0) {
+        char all[64], small[12], body[200];
+        size_t n1 = cm_http_req_header_join(req, "x-fwd", all, sizeof(all));
+        size_t n2 = cm_http_req_header_join(req, "x-fwd", small, sizeof(small));
+        size_t n3 = cm_http_req_header_join(req, "x-none", body, sizeof(body));
+        int n = snprintf(body, sizeof(body), "%zu|%s|%zu|%s|%zu", n1, all, n2, small, n3);
+        cm_http_reply(req, 200, "text/plain", body, (size_t)n);
     } else if (strcmp(path, "/echo") == 0) {
         size_t len;
         const void *body = cm_http_req_body(req, &len);
@@ -597,6 +604,16 @@ static void *client_basic(void *arg)
     uint64_t id = strtoull(json_string_value(json_object_get(j, "id")), NULL, 16);
     ok(id == s_rid(&r), "info: cm_http_req_id() is the X-Request-Id");
     json_decref(j);
+
+    /* Several lines of one header join in order; what does not fit goes from the left. */
+    cli_sends(c, "GET /join HTTP/1.1\r\nHost: a\r\nX-Fwd: 1.1.1.1\r\nx-fwd: 2.2.2.2, "
+                 "3.3.3.3\r\nX-FWD: 4.4.4.4\r\n\r\n");
+    is_int(cli_response(c, &r, false), 200, "join: 200");
+    is_int((int)r.body_len, (int)strlen("3|1.1.1.1, 2.2.2.2, 3.3.3.3, 4.4.4.4|3|4.4.4.4|0"),
+           "join: length");
+    ok(r.body_len > 0 &&
+           memcmp(r.body, "3|1.1.1.1, 2.2.2.2, 3.3.3.3, 4.4.4.4|3|4.4.4.4|0", r.body_len) == 0,
+       "join: all lines in order; a small buffer keeps the last whole line; absent is 0");
 
     cli_sends(c, "GET /info HTTP/1.1\r\nHost: a\r\n\r\n");
     cli_response(c, &r, false);
