@@ -621,7 +621,7 @@ int cm_jwt_sign(const struct cm_jwt_key *key, struct cm_jwt_claims *claims, char
         jwt_add_grant(jwt, "sid", claims->sid) != 0 ||
         jwt_add_grant(jwt, "jti", claims->jti) != 0 ||
         (claims->email[0] && jwt_add_grant(jwt, "email", claims->email) != 0) ||
-        (claims->name[0] && jwt_add_grant(jwt, "name", claims->name) != 0) ||
+        jwt_add_grant(jwt, "name", claims->name) != 0 ||
         jwt_add_grant_int(jwt, "ver", (long)claims->ver) != 0 ||
         jwt_add_grant_int(jwt, "iat", (long)claims->iat) != 0 ||
         jwt_add_grant_int(jwt, "nbf", (long)claims->nbf) != 0 ||

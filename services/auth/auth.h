@@ -20,6 +20,8 @@
  * lives at most 15 min, plus the gateways' leeway and some slack. */
 #define AUTH_REVOCATION_WINDOW_S (15 * 60 + 180)
 
+struct op; /* auth_api.c: a request in progress */
+
 struct auth {
     struct event_base *base;
     cm_pg_t *pg;         /* borrowed from cm_service */
@@ -27,15 +29,27 @@ struct auth {
     auth_pw_t *pw;       /* owned */
     auth_audit_t *audit; /* owned */
     struct cm_jwt_key jwt;
-    int access_ttl_s;  /* ACCESS_TOKEN_TTL */
-    int refresh_ttl_s; /* REFRESH_TOKEN_TTL (slides) */
-    int chain_ttl_s;   /* SESSION_MAX_AGE (absolute) */
-    int sessions_max;  /* SESSIONS_PER_USER */
+    int access_ttl_s;               /* ACCESS_TOKEN_TTL */
+    int refresh_ttl_s;              /* REFRESH_TOKEN_TTL (slides) */
+    int chain_ttl_s;                /* SESSION_MAX_AGE (absolute) */
+    int sessions_max;               /* SESSIONS_PER_USER */
+    int race_ms;                    /* REFRESH_RACE_WINDOW */
+    struct auth_inflight *inflight; /* refreshes being answered, by token hash */
+    struct op *held;                /* refresh answers held by the race window */
+};
+
+/* Refresh tokens being rotated by this process. A refresh that arrives while one with the same
+ * token is still unanswered is concurrent (a client racing itself), not reuse. */
+#define AUTH_INFLIGHT_MAX 4096
+struct auth_inflight {
+    char hash[65]; /* "" when free */
 };
 
 /* Register the RPC handlers of auth_api.c (logins, sessions, the revocation feed) and
  * auth_users.c (user administration). */
 void auth_api_register(struct auth *a);
+/* Answer (with an error) and free the refreshes still held by the race window: at shutdown. */
+void auth_api_shutdown(struct auth *a);
 void auth_users_register(struct auth *a);
 
 /* One audit event from auth itself (never a secret in `detail`). */

@@ -12,6 +12,14 @@
  *   - reuse: the token is one the session already rotated out (refresh_used) and the request
  *     came after the rotation: RFC 9700 §4.14.2 says the server cannot tell thief from owner,
  *     so the whole session is revoked and a critical audit event written.
+ * One auth process talks to PostgreSQL over one connection, one query at a time, so refreshes
+ * that arrive together would run one after the other and all but the first would look like
+ * reuse. So a refresh is concurrent too when it arrives while another with the same token is
+ * still unanswered here; the winner's answer is held until REFRESH_RACE_WINDOW after its
+ * arrival, which gathers a burst of a client's own refreshes into that window. A legitimate
+ * client can only present its old token again after it received the new one, so reuse is
+ * still caught every time. Between several auth replicas, the statement's snapshot does it.
+ *
  * Every session revocation and every change to a user goes into the `revocations` feed,
  * which the gateways poll, so access tokens of a dead session stop working there too. */
 #include <stdarg.h>
@@ -32,8 +40,13 @@ struct op {
     char ip[65];
     char ua[257];
     char email[255];
-    char *encoded; /* the stored password hash, for a rehash after login */
-    char *pw;      /* a copy of the password, for that rehash; wiped */
+    struct auth_inflight *slot; /* REFRESH: this token's in-flight entry */
+    uint64_t arrived_ms;        /* REFRESH: when it arrived (monotonic) */
+    struct event *hold;         /* REFRESH: holds the winner's answer */
+    struct op *prev, *next;     /* REFRESH: in auth's list of held answers */
+    int left_s;                 /* REFRESH: the session's remaining life */
+    char *encoded;              /* the stored password hash, for a rehash after login */
+    char *pw;                   /* a copy of the password, for that rehash; wiped */
     size_t pwlen;
 };
 
@@ -52,6 +65,17 @@ static void s_op_free(struct op *op)
         return;
     if (op->defer)
         cm_defer_error(&op->defer, CM_ERR_INTERNAL, "request abandoned");
+    if (op->slot)
+        op->slot->hash[0] = '\0';
+    if (op->hold) {
+        event_free(op->hold);
+        if (op->prev)
+            op->prev->next = op->next;
+        else
+            op->a->held = op->next;
+        if (op->next)
+            op->next->prev = op->prev;
+    }
     if (op->pw) {
         OPENSSL_cleanse(op->pw, op->pwlen);
         cm_free(op->pw);
@@ -346,6 +370,25 @@ static void s_on_login(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
 
 /* --- REFRESH --- */
 
+/* The in-flight entry of `hash`, or NULL. */
+static struct auth_inflight *s_inflight_find(struct auth *a, const char *hash)
+{
+    for (size_t i = 0; i < AUTH_INFLIGHT_MAX; i++)
+        if (a->inflight[i].hash[0] && strcmp(a->inflight[i].hash, hash) == 0)
+            return &a->inflight[i];
+    return NULL;
+}
+
+static struct auth_inflight *s_inflight_add(struct auth *a, const char *hash)
+{
+    for (size_t i = 0; i < AUTH_INFLIGHT_MAX; i++)
+        if (!a->inflight[i].hash[0]) {
+            snprintf(a->inflight[i].hash, sizeof(a->inflight[i].hash), "%s", hash);
+            return &a->inflight[i];
+        }
+    return NULL;
+}
+
 /* Rotate in one statement; see the top of this file for the three outcomes. The statement
  * always returns one row: (seen, then the session and its user when it won). */
 static const char s_sql_refresh[] =
@@ -403,6 +446,15 @@ static void s_on_reuse(int status, const PGresult *res, void *arg)
     s_op_free(op);
 }
 
+static void s_on_refresh_hold(evutil_socket_t fd, short what, void *arg)
+{
+    CM_UNUSED(fd);
+    CM_UNUSED(what);
+    struct op *op = arg;
+    auth_reply_tokens(op->a, &op->defer, &op->user, op->sid, op->token, op->left_s);
+    s_op_free(op);
+}
+
 static void s_on_refresh(int status, const PGresult *res, void *arg)
 {
     struct op *op = arg;
@@ -431,13 +483,25 @@ static void s_on_refresh(int status, const PGresult *res, void *arg)
     auth_col(res, 0, 4, op->user.role, sizeof(op->user.role));
     auth_col(res, 0, 5, op->user.name, sizeof(op->user.name));
     op->user.version = auth_col_u64(res, 0, 6);
-    int left = (int)auth_col_u64(res, 0, 7);
+    op->left_s = (int)auth_col_u64(res, 0, 7);
     char target[64];
     snprintf(target, sizeof(target), "session:%s", op->sid);
     auth_event(a, "refresh", CM_AUDIT_INFO, op->user.id, target, op->ip, op->rid,
                "refresh token rotated");
-    auth_reply_tokens(a, &op->defer, &op->user, op->sid, op->token, left);
-    s_op_free(op);
+    uint64_t now = cm_mono_ms(), until = op->arrived_ms + (uint64_t)a->race_ms;
+    if (now < until) {
+        /* hold the answer: refreshes with the same token until then are concurrent */
+        op->hold = evtimer_new(a->base, s_on_refresh_hold, op);
+        op->next = a->held;
+        if (a->held)
+            a->held->prev = op;
+        a->held = op;
+        struct timeval tv = {(time_t)((until - now) / 1000),
+                             (suseconds_t)((until - now) % 1000) * 1000};
+        evtimer_add(op->hold, &tv);
+        return;
+    }
+    s_on_refresh_hold(-1, 0, op);
 }
 
 static void s_on_refresh_req(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
@@ -458,6 +522,16 @@ static void s_on_refresh_req(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     }
     cm_sha256_hex(m.refresh_token, strlen(m.refresh_token), op->old_hash);
     OPENSSL_cleanse(&m, sizeof(m));
+    if (s_inflight_find(a, op->old_hash)) {
+        s_refresh_denied(op, "concurrent refresh with the same token");
+        return;
+    }
+    if (!(op->slot = s_inflight_add(a, op->old_hash))) {
+        cm_defer_error(&op->defer, CM_ERR_BUSY, "too many refreshes at once; try again");
+        s_op_free(op);
+        return;
+    }
+    op->arrived_ms = cm_mono_ms();
     char new_hash[65], ttl[24];
     s_new_refresh(op->token, new_hash);
     snprintf(ttl, sizeof(ttl), "%d", a->refresh_ttl_s);
@@ -614,6 +688,12 @@ static void s_on_audit_event(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     struct auth_audit ev;
     if (auth_audit_decode(&ev, msg->body.data, msg->body.len) == 0)
         auth_audit_add(a->audit, &ev);
+}
+
+void auth_api_shutdown(struct auth *a)
+{
+    while (a->held)
+        s_op_free(a->held); /* unlinks itself; its request gets an error */
 }
 
 void auth_api_register(struct auth *a)

@@ -24,6 +24,7 @@ static struct {
     int64_t refresh_ttl;  /* REFRESH_TOKEN_TTL, ms */
     int64_t chain_ttl;    /* SESSION_MAX_AGE, ms */
     int64_t sessions_max; /* SESSIONS_PER_USER */
+    int64_t race_ms;      /* REFRESH_RACE_WINDOW */
     int64_t argon_mem;    /* ARGON2_MEMORY, bytes */
     int64_t argon_time;   /* ARGON2_TIME */
     int64_t hash_threads; /* HASH_THREADS */
@@ -53,6 +54,9 @@ static const struct cm_cfg_var s_vars[] = {
      "a login chain ends this long after the login, refreshed or not (30 days at most)"},
     {"SESSIONS_PER_USER", CM_CFG_INT, "5", &s_cfg.sessions_max, 1, 100, NULL,
      "open sessions per user; a new login ends the least recently used beyond this"},
+    {"REFRESH_RACE_WINDOW", CM_CFG_MS, "250ms", &s_cfg.race_ms, 0, 5000, NULL,
+     "refreshes with one token within this of each other are a client racing itself (401, "
+     "the session lives); later ones are reuse (the session dies)"},
     {"ARGON2_MEMORY", CM_CFG_BYTES, "19MB", &s_cfg.argon_mem, 19922944, 1073741824, NULL,
      "argon2id memory per password hash (19 MiB at least)"},
     {"ARGON2_TIME", CM_CFG_INT, "2", &s_cfg.argon_time, 2, 20, NULL,
@@ -216,6 +220,8 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
     s_auth.refresh_ttl_s = (int)(s_cfg.refresh_ttl / 1000);
     s_auth.chain_ttl_s = (int)(s_cfg.chain_ttl / 1000);
     s_auth.sessions_max = (int)s_cfg.sessions_max;
+    s_auth.race_ms = (int)s_cfg.race_ms;
+    s_auth.inflight = cm_calloc(AUTH_INFLIGHT_MAX, sizeof(*s_auth.inflight));
 
     struct auth_pw_opts po = {
         .m_kib = (uint32_t)(s_cfg.argon_mem / 1024),
@@ -247,11 +253,14 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
     CM_UNUSED(arg);
     /* Pending hashes answer their requests with CM_ERR_SHUTDOWN; queued audit events get one
      * last chance to reach the database. */
+    auth_api_shutdown(&s_auth);
     auth_pw_destroy(&s_auth.pw);
     uint64_t end = cm_mono_ms() + 2000;
     while (s_auth.audit && auth_audit_flush_now(s_auth.audit) > 0 && cm_mono_ms() < end)
         event_base_loop(ctx->base, EVLOOP_ONCE);
     auth_audit_destroy(&s_auth.audit);
+    cm_free(s_auth.inflight);
+    s_auth.inflight = NULL;
 }
 
 int main(int argc, char **argv)

@@ -268,29 +268,36 @@ void gw_api_login(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, cons
 }
 
 /* The refresh token of a refresh or logout: from the body, else from the cookie, which
- * (state-changing, cookie-borne) needs X-Requested-With. 1 found, 0 none, -1 answered. */
+ * (state-changing, cookie-borne) needs X-Requested-With. 1 found, 2 found but longer than any
+ * of ours (so not valid), 0 none, -1 answered. */
 static int s_refresh_token(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, json_t *o,
                            char *out, size_t size)
 {
     const char *t = NULL;
-    const struct field f[] = {{"refreshToken", 128, false, &t}};
+    char cookie[CM_JWT_MAX + 1];
+    const struct field f[] = {{"refreshToken", CM_JWT_MAX, false, &t}};
     if (s_fields(req, o, f, 1) < 0)
         return -1;
-    if (t) {
-        snprintf(out, size, "%s", t);
-        return 1;
+    if (!t) {
+        if (!gw_cookie(req, GW_COOKIE_REFRESH, cookie, sizeof(cookie)) || !cookie[0])
+            return 0;
+        const char *x = cm_http_req_header(req, "X-Requested-With");
+        if (!x || !x[0]) {
+            cm_audit_emit(gw->audit, "csrf_rejected", CM_AUDIT_WARNING, 0, cm_http_req_path(req),
+                          who->ip, cm_http_req_id(req), "refresh cookie without X-Requested-With");
+            cm_http_reply_json_error(req, 403, "csrf",
+                                     "a cookie-authenticated request that changes state must "
+                                     "send X-Requested-With");
+            return -1;
+        }
+        t = cookie;
     }
-    if (!gw_cookie(req, GW_COOKIE_REFRESH, out, size) || !out[0])
-        return 0;
-    const char *x = cm_http_req_header(req, "X-Requested-With");
-    if (!x || !x[0]) {
-        cm_audit_emit(gw->audit, "csrf_rejected", CM_AUDIT_WARNING, 0, cm_http_req_path(req),
-                      who->ip, cm_http_req_id(req), "refresh cookie without X-Requested-With");
-        cm_http_reply_json_error(req, 403, "csrf",
-                                 "a cookie-authenticated request that changes state must send "
-                                 "X-Requested-With");
-        return -1;
+    if (strlen(t) >= size) {
+        OPENSSL_cleanse(cookie, sizeof(cookie));
+        return 2;
     }
+    snprintf(out, size, "%s", t);
+    OPENSSL_cleanse(cookie, sizeof(cookie));
     return 1;
 }
 
@@ -307,6 +314,13 @@ void gw_api_refresh(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, co
         return;
     if (r == 0) {
         cm_http_reply_json_error(req, 400, "invalid", "refreshToken is required");
+        return;
+    }
+    if (r == 2) {
+        cm_audit_emit(gw->audit, "refresh_failed", CM_AUDIT_INFO, 0, "", who->ip,
+                      cm_http_req_id(req), "not a refresh token");
+        cm_http_reply_json_error(req, 401, "invalid_refresh_token",
+                                 "the refresh token is not valid; log in again");
         return;
     }
     snprintf(m.ip, sizeof(m.ip), "%s", who->ip);
@@ -331,6 +345,12 @@ void gw_api_logout(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, con
     json_decref(o);
     if (r < 0)
         return;
+    if (r == 2) { /* nothing of ours to end */
+        s_cookie(gw, req, GW_COOKIE_ACCESS, "", "/api", 0);
+        s_cookie(gw, req, GW_COOKIE_REFRESH, "", "/api/auth", 0);
+        cm_http_reply(req, 204, NULL, NULL, 0);
+        return;
+    }
     if (r == 0) {
         /* No refresh token: the session of the access token, if one is presented. */
         if (gw_auth_check(gw, req, GW_USER, who) < 0)

@@ -256,10 +256,15 @@ def valid_claims(user_id, role="user", email="someone@example.org", name="Someon
     return {k: v for k, v in c.items() if v is not None}
 
 
-def claims_for(user, **over):
+def claims_for(user, like=None, **over):
     """valid_claims for a user JSON of the API ({id, email, role, displayName}); overrides as
-    in valid_claims (sid=None removes the sid, unlike valid_claims' own sid argument)."""
+    in valid_claims (sid=None removes the sid, unlike valid_claims' own sid argument). `like`:
+    a real access token of that user, whose claims beyond the contract's list (e.g. "ver",
+    the user's token version) are copied."""
     c = valid_claims(user["id"], user["role"], user["email"], user.get("displayName", ""))
+    if like:
+        for k, v in decode(like)[1].items():
+            c.setdefault(k, v)
     c.update(over)
     return {k: v for k, v in c.items() if v is not None}
 
@@ -290,9 +295,23 @@ def q(url, sql, args=()):
         conn.close()
 
 
-def audit_mark(url):
-    """The highest audit_log id so far (0 when empty): pass as `since` to see what follows."""
-    return q(url, "SELECT coalesce(max(id), 0) FROM audit_log")[0][0]
+def audit_mark(url, settle=False):
+    """The highest audit_log id so far (0 when empty): pass as `since` to see what follows.
+    Rows are written in batches (AUDIT_FLUSH, 250ms): with settle, wait until the id has not
+    moved for 0.7 s (at most 5 s), so that the rows of earlier requests are all below it."""
+    def top():
+        return q(url, "SELECT coalesce(max(id), 0) FROM audit_log")[0][0]
+    last = top()
+    if not settle:
+        return last
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        time.sleep(0.7)
+        now = top()
+        if now == last:
+            break
+        last = now
+    return last
 
 
 def audit(url, since=0, event=None):

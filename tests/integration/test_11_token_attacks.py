@@ -43,8 +43,11 @@ def ctx(pg, tmp_path_factory):
 
 
 def good(c, who="user", **over):
-    """Valid claims for the module's user (or admin), with overrides (None removes)."""
-    return claims_for(c.user if who == "user" else c.admin, **over)
+    """Valid claims for the module's user (or admin), with overrides (None removes). Claims
+    the implementation adds beyond the contract's list are copied from a real token."""
+    if who == "user":
+        return claims_for(c.user, like=c.access, **over)
+    return claims_for(c.admin, like=c.admin_access, **over)
 
 
 def hdr(**over):
@@ -236,10 +239,16 @@ def _now():
     return int(time.time())
 
 
+def expired(c, ago):
+    """Claims of a token issued a lifetime ago that expired `ago` seconds ago."""
+    t0 = _now() - 900 - ago
+    return good(c, iat=t0, nbf=t0, exp=t0 + 900)
+
+
 J02 = [
     ("control", control, 200),
-    ("exp-within-leeway", lambda c: make_token(HEADER, good(c, exp=_now() - 10)), 200),
-    ("exp-beyond-leeway", lambda c: make_token(HEADER, good(c, exp=_now() - 31)), DENY),
+    ("exp-within-leeway", lambda c: make_token(HEADER, expired(c, 10)), 200),
+    ("exp-beyond-leeway", lambda c: make_token(HEADER, expired(c, 31)), DENY),
     ("exp-long-ago", lambda c: make_token(HEADER, good(c, exp=_now() - 86400)), DENY),
     ("exp-missing", lambda c: make_token(HEADER, good(c, exp=None)), DENY),
     ("exp-string", lambda c: make_token(HEADER, good(c, exp=str(_now() + 900))), DENY),
@@ -284,6 +293,12 @@ J03 = [
     ("use-case", lambda c: make_token(HEADER, good(c, use="Access")), DENY),
     ("sub-missing", lambda c: make_token(HEADER, good(c, sub=None)), DENY),
     ("sid-missing", lambda c: make_token(HEADER, good(c, sid=None)), DENY),
+    ("sid-not-hex", lambda c: make_token(HEADER, good(c, sid="../" * 10 + "zz")), DENY),
+    # "ver" (the user's token version) is not in the contract's claim list; the gateway
+    # requires it, so a token without it, or with a made-up type, is refused.
+    ("ver-missing", lambda c: make_token(HEADER, good(c, ver=None)), DENY),
+    ("ver-string", lambda c: make_token(HEADER, good(c, ver="0")), DENY),
+    ("ver-negative", lambda c: make_token(HEADER, good(c, ver=-1)), DENY),
     ("refresh-token-as-bearer", lambda c: c.refresh, DENY),
     ("refresh-token-as-access-cookie",
      lambda c: ("/api/auth/me", cookie_header({"mq_access": c.refresh})), DENY),

@@ -36,7 +36,7 @@ def test_brute_force_one_account_one_address(stack, pg):
                                      "RATE_LIMIT_LOGIN_ACCOUNT": "1000/1m"})
     # The admin's login and the user's creation: one login from this address.
     user, pw = _setup_user(base)
-    mark = audit_mark(pg.url)
+    mark = audit_mark(pg.url, settle=True)
     got = [_attempt(base, user["email"], "wrong-" + pw).status for _ in range(4)]
     assert got == [401] * 4, got
     _limited(_attempt(base, user["email"], "wrong-" + pw))
@@ -58,7 +58,7 @@ def test_per_account_limit_across_addresses(stack, pg, request):
                                      "RATE_LIMIT_LOGIN_ACCOUNT": "10/7m"})
     user, pw = _setup_user(base)
     other, other_pw = _setup_user(base)
-    mark = audit_mark(pg.url)
+    mark = audit_mark(pg.url, settle=True)
     ips = ["198.51.100.%d" % (i + 1) for i in range(12)]
     got = [_attempt(base, user["email"], "wrong-" + pw, ips[i]).status for i in range(10)]
     assert got == [401] * 10, got
