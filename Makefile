@@ -19,6 +19,15 @@ SERVICES := gateway auth source-discovery torrent-worker stream-proxy
 PKGS     := libevent libevent_pthreads libzmq msgpack libpq libcurl libjwt openssl jansson \
             libargon2
 
+# libjwt before Debian's 1.10.2-1+deb12u1 compares signatures with strcmp, a timing side
+# channel (CVE-2024-25189): refuse to build against it (security-and-reliability.md J-14).
+LIBJWT_VERSION := $(shell dpkg-query -W -f='$${Version}' libjwt-dev 2>/dev/null)
+ifneq ($(LIBJWT_VERSION),)
+  ifneq ($(shell dpkg --compare-versions '$(LIBJWT_VERSION)' ge '1.10.2-1+deb12u1' && echo ok),ok)
+    $(error libjwt-dev $(LIBJWT_VERSION) is older than 1.10.2-1+deb12u1 (CVE-2024-25189); upgrade it: apt-get install --only-upgrade libjwt-dev libjwt0)
+  endif
+endif
+
 SANITIZER ?=
 FUZZ      ?=
 ifneq ($(FUZZ),)

@@ -608,3 +608,34 @@ def test_no_5xx_on_odd_user_routes(stack):
         if "?" not in path:
             assert 400 <= r.status < 500, (method, path, r)
     assert me(base, admin).status == 200
+
+
+# --- Password hashes: parameters (P-01) and rehash on login (P-02) ----------------------------
+
+def _phc(pg, user_id):
+    return q(pg.url, "SELECT password_hash FROM users WHERE id = %s", (user_id,))[0][0]
+
+
+def test_rehash_on_login_when_the_parameters_change(stack, pg):
+    base = start(stack)
+    admin = login_ok(base, ADMIN_EMAIL, ADMIN_PASSWORD)["accessToken"]
+    user, pw = create_user(base, admin)
+    h1 = _phc(pg, user["id"])
+    # P-01: argon2id, 19 MiB, t=2, p=1, a 16-byte salt and a 32-byte tag (base64, unpadded)
+    m = re.fullmatch(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)",
+                     h1)
+    assert m, h1[:30]
+    assert (int(m.group(1)), int(m.group(2)), int(m.group(3))) == (19456, 2, 1)
+    assert len(m.group(4)) == 22 and len(m.group(5)) == 43
+    # auth restarts with stronger parameters: the next login stores a new hash
+    stack.daemons["auth"].stop()
+    stack.daemons["auth"].env["ARGON2_TIME"] = "3"
+    stack.restart("auth")
+    wait_until(lambda: login(base, user["email"], pw)[0] == 200, 15,
+               what="login through the restarted auth")
+    wait_until(lambda: "$m=19456,t=3,p=1$" in _phc(pg, user["id"]), 5,
+               what="the stored hash rewritten with t=3")
+    h2 = _phc(pg, user["id"])
+    assert h2 != h1
+    assert login(base, user["email"], pw)[0] == 200
+    assert login(base, user["email"], pw + "x")[0] == 401

@@ -11,6 +11,7 @@ The tokens are made by authlib's stdlib forger. One stack serves the whole modul
 change no state, except the revocation tests, which use their own users).
 """
 import json
+import subprocess
 import time
 from types import SimpleNamespace
 
@@ -20,7 +21,7 @@ from authlib import (ADMIN_EMAIL, ADMIN_PASSWORD, B64URL, HEADER, b64u, b64u_dec
                      claims_for, cookie_header, create_user, gateway_addr, login_ok, logout,
                      make_token, me,
                      raw_request, refresh, resign, start, wait_rejected)
-from conftest import Stack
+from conftest import ROOT, Stack
 
 OTHER_SECRET = "another-secret-that-is-long-enough-0123456789"
 
@@ -440,3 +441,14 @@ def test_gateway_survived_the_matrix(ctx):
         assert d.alive(), d.name
     assert me(ctx.base, ctx.access).status == 200
     check(ctx, control(ctx), 200)
+
+
+# --- J-14: the build refuses a libjwt with CVE-2024-25189 -------------------------------------
+
+def test_j14_build_refuses_libjwt_before_the_cve_fix():
+    old = subprocess.run(["make", "-n", "-C", str(ROOT), "LIBJWT_VERSION=1.10.2-1", "all"],
+                         capture_output=True, text=True, timeout=60)
+    assert old.returncode != 0 and "CVE-2024-25189" in old.stderr, old.stderr[-500:]
+    fixed = subprocess.run(["make", "-n", "-C", str(ROOT), "LIBJWT_VERSION=1.10.2-1+deb12u1",
+                            "all"], capture_output=True, text=True, timeout=60)
+    assert fixed.returncode == 0, fixed.stderr[-500:]
