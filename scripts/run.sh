@@ -122,7 +122,7 @@ for _ in $(seq 1 150); do
         say "  API      http://localhost:$GW_PORT/api/health"
         say "  streams  http://localhost:${SP##*:}/"
         say "  logs     $STATE/logs/"
-        say "  admin    $ADMIN_EMAIL / $ADMIN_PASSWORD  (from $SECRETS; change it with PATCH /api/users/{id})"
+        say "  admin    $ADMIN_EMAIL / $ADMIN_PASSWORD  (initial password, kept in $SECRETS)"
         say "Press Ctrl-C to stop."
         wait -n "${PIDS[@]}" || true
         say "run: a daemon exited; stopping the others"
