@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include "cm.h"
 #include "cm_jwt.h"
+#include "cm_token.h"
 
 _Static_assert(sizeof(long) >= 8, "jwt_add_grant_int takes a long: times need 64 bits");
 
@@ -29,25 +30,7 @@ _Static_assert(sizeof(long) >= 8, "jwt_add_grant_int takes a long: times need 64
 #define HEADER_B64_MAX B64_LEN(CM_JWT_HEADER_MAX) /* longest header segment */
 #define PAYLOAD_B64_MAX B64_LEN(CM_JWT_PAYLOAD_MAX)
 
-static const char s_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 /* --- base64url, strict --- */
-
-/* The 6-bit value of a base64url character, or -1 (padding, whitespace, '+', '/', ...). */
-static int s_b64_val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
 
 /* Decode `n` base64url characters (already checked to be in the alphabet) into out[cap].
  * Canonical input only: a length of 1 mod 4 cannot come from any byte string, and the unused
@@ -59,50 +42,30 @@ static long s_b64_decode(const char *in, size_t n, unsigned char *out, size_t ca
         return -1;
     size_t o = 0, i = 0;
     for (; i + 4 <= n; i += 4) {
-        uint32_t v = (uint32_t)s_b64_val((unsigned char)in[i]) << 18 |
-                     (uint32_t)s_b64_val((unsigned char)in[i + 1]) << 12 |
-                     (uint32_t)s_b64_val((unsigned char)in[i + 2]) << 6 |
-                     (uint32_t)s_b64_val((unsigned char)in[i + 3]);
+        uint32_t v = (uint32_t)cm_b64_digit((unsigned char)in[i], true) << 18 |
+                     (uint32_t)cm_b64_digit((unsigned char)in[i + 1], true) << 12 |
+                     (uint32_t)cm_b64_digit((unsigned char)in[i + 2], true) << 6 |
+                     (uint32_t)cm_b64_digit((unsigned char)in[i + 3], true);
         out[o++] = (unsigned char)(v >> 16);
         out[o++] = (unsigned char)(v >> 8);
         out[o++] = (unsigned char)v;
     }
     if (n - i == 2) {
-        uint32_t v = (uint32_t)s_b64_val((unsigned char)in[i]) << 18 |
-                     (uint32_t)s_b64_val((unsigned char)in[i + 1]) << 12;
+        uint32_t v = (uint32_t)cm_b64_digit((unsigned char)in[i], true) << 18 |
+                     (uint32_t)cm_b64_digit((unsigned char)in[i + 1], true) << 12;
         if (v & 0xffff)
             return -1;
         out[o++] = (unsigned char)(v >> 16);
     } else if (n - i == 3) {
-        uint32_t v = (uint32_t)s_b64_val((unsigned char)in[i]) << 18 |
-                     (uint32_t)s_b64_val((unsigned char)in[i + 1]) << 12 |
-                     (uint32_t)s_b64_val((unsigned char)in[i + 2]) << 6;
+        uint32_t v = (uint32_t)cm_b64_digit((unsigned char)in[i], true) << 18 |
+                     (uint32_t)cm_b64_digit((unsigned char)in[i + 1], true) << 12 |
+                     (uint32_t)cm_b64_digit((unsigned char)in[i + 2], true) << 6;
         if (v & 0xff)
             return -1;
         out[o++] = (unsigned char)(v >> 16);
         out[o++] = (unsigned char)(v >> 8);
     }
     return (long)o;
-}
-
-/* Unpadded base64url of `len` bytes into out (B64_LEN(len) bytes, no NUL). */
-static void s_b64_encode(const unsigned char *p, size_t len, char *out)
-{
-    size_t o = 0, i = 0;
-    for (; i + 3 <= len; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        out[o++] = s_b64[v >> 18];
-        out[o++] = s_b64[(v >> 12) & 63];
-        out[o++] = s_b64[(v >> 6) & 63];
-        out[o++] = s_b64[v & 63];
-    }
-    if (len - i) {
-        uint32_t v = (uint32_t)p[i] << 16 | (len - i == 2 ? (uint32_t)p[i + 1] << 8 : 0);
-        out[o++] = s_b64[v >> 18];
-        out[o++] = s_b64[(v >> 12) & 63];
-        if (len - i == 2)
-            out[o++] = s_b64[(v >> 6) & 63];
-    }
 }
 
 /* --- HMAC-SHA256 --- */
@@ -244,7 +207,7 @@ static int s_split(const char *tok, size_t len, struct s_parts *pt, char *err, s
             if (ndots == 2)
                 goto bad;
             dot[ndots++] = i;
-        } else if (s_b64_val((unsigned char)tok[i]) < 0) {
+        } else if (cm_b64_digit((unsigned char)tok[i], true) < 0) {
             goto bad;
         }
     }
@@ -318,14 +281,14 @@ static int s_check_mac(const struct cm_jwt_key *key, const struct s_parts *pt,
                        unsigned char mac[SIG_LEN], char *err, size_t errlen)
 {
     unsigned char sig[SIG_LEN];
-    char again[SIG_B64_LEN];
+    char again[SIG_B64_LEN + 1];
     if (pt->sn != SIG_B64_LEN || s_b64_decode(pt->s, pt->sn, sig, sizeof(sig)) != SIG_LEN) {
         cm_errf(err, errlen, "the token signature is not 32 bytes of canonical base64url");
         return -1;
     }
     /* The strict decoder already refuses non-zero trailing bits; re-encoding proves that the
      * text is the one spelling of these bytes, whatever the decoder does. */
-    s_b64_encode(sig, SIG_LEN, again);
+    cm_b64url_encode(sig, SIG_LEN, again);
     if (memcmp(again, pt->s, SIG_B64_LEN) != 0) {
         cm_errf(err, errlen, "the token signature is not 32 bytes of canonical base64url");
         return -1;

@@ -63,6 +63,21 @@ size_t cm_b64url_encode(const void *in, size_t len, char *out)
     return o;
 }
 
+int cm_b64_digit(int c, bool url)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == (url ? '-' : '+'))
+        return 62;
+    if (c == (url ? '_' : '/'))
+        return 63;
+    return -1;
+}
+
 void cm_sha256_hex(const void *in, size_t len, char *out)
 {
     unsigned char md[32];

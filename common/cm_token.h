@@ -3,6 +3,7 @@
  * OpenSSL's CSPRNG (RAND_bytes); a CSPRNG failure aborts, since nothing safe can follow. */
 #ifndef CM_TOKEN_H
 #define CM_TOKEN_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,10 @@ void cm_rand_hex(char *out, size_t n);
  * Returns the length written. */
 size_t cm_b64url_encode(const void *in, size_t len, char *out);
 #define cm_b64url_len(n) (((n)*4 + 2) / 3)
+
+/* The 6-bit value of a base64 character, or -1: the base64url alphabet ('-', '_') when `url`,
+ * the standard one ('+', '/') otherwise. Padding and whitespace are -1. */
+int cm_b64_digit(int c, bool url);
 
 /* SHA-256 of `len` bytes as 64 lower-case hex digits and a NUL into `out` (size >= 65). */
 void cm_sha256_hex(const void *in, size_t len, char *out);

@@ -73,6 +73,10 @@ struct auth_user_row {
 void auth_reply_tokens(struct auth *a, cm_defer_t **defer, const struct auth_user_row *u,
                        const char *sid, const char *refresh_token, int refresh_left_s);
 
+/* Answer `defer` for a failed query: CM_ERR_DB (logged with its SQLSTATE) becomes INTERNAL,
+ * a local status (UNAVAILABLE, TIMEOUT, BUSY, ...) goes as it is; "<what> failed". */
+void auth_db_error(cm_defer_t **defer, int status, const PGresult *res, const char *what);
+
 /* Copy a column into a bounded buffer (NULL is ""). */
 void auth_col(const PGresult *res, int row, int col, char *out, size_t size);
 uint64_t auth_col_u64(const PGresult *res, int row, int col);

@@ -220,8 +220,7 @@ void auth_reply_tokens(struct auth *a, cm_defer_t **defer, const struct auth_use
     OPENSSL_cleanse(&r, sizeof(r));
 }
 
-/* Map a database failure to the caller's error. */
-static void s_db_error(cm_defer_t **defer, int status, const PGresult *res, const char *what)
+void auth_db_error(cm_defer_t **defer, int status, const PGresult *res, const char *what)
 {
     if (status == CM_ERR_DB)
         cm_log_e("auth", cm_defer_rid(*defer), "%s failed: SQLSTATE %s", what, cm_pg_sqlstate(res));
@@ -279,7 +278,7 @@ static void s_on_login_session(int status, const PGresult *res, void *arg)
     struct op *op = arg;
     struct auth *a = op->a;
     if (status != CM_OK) {
-        s_db_error(&op->defer, status, res, "opening a session");
+        auth_db_error(&op->defer, status, res, "opening a session");
         s_op_free(op);
         return;
     }
@@ -329,7 +328,7 @@ static void s_on_login_user(int status, const PGresult *res, void *arg)
     struct op *op = arg;
     struct auth *a = op->a;
     if (status != CM_OK) {
-        s_db_error(&op->defer, status, res, "looking up the user");
+        auth_db_error(&op->defer, status, res, "looking up the user");
         s_op_free(op);
         return;
     }
@@ -424,7 +423,7 @@ static void s_on_reuse(int status, const PGresult *res, void *arg)
 {
     struct op *op = arg;
     if (status != CM_OK) {
-        s_db_error(&op->defer, status, res, "checking a refresh token");
+        auth_db_error(&op->defer, status, res, "checking a refresh token");
         s_op_free(op);
         return;
     }
@@ -460,8 +459,8 @@ static void s_on_refresh(int status, const PGresult *res, void *arg)
     struct op *op = arg;
     struct auth *a = op->a;
     if (status != CM_OK || PQntuples(res) != 1) {
-        s_db_error(&op->defer, status == CM_OK ? CM_ERR_INTERNAL : status, res,
-                   "rotating a refresh token");
+        auth_db_error(&op->defer, status == CM_OK ? CM_ERR_INTERNAL : status, res,
+                      "rotating a refresh token");
         s_op_free(op);
         return;
     }
@@ -557,7 +556,7 @@ static void s_on_logout(int status, const PGresult *res, void *arg)
 {
     struct op *op = arg;
     if (status != CM_OK) {
-        s_db_error(&op->defer, status, res, "ending the session");
+        auth_db_error(&op->defer, status, res, "ending the session");
         s_op_free(op);
         return;
     }
@@ -628,7 +627,7 @@ static void s_on_revocations(int status, const PGresult *res, void *arg)
 {
     struct feed_op *op = arg;
     if (status != CM_OK) {
-        s_db_error(&op->defer, status, res, "reading the revocation feed");
+        auth_db_error(&op->defer, status, res, "reading the revocation feed");
         cm_free(op);
         return;
     }

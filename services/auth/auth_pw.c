@@ -9,6 +9,7 @@
  * libevent needs no locking (evthread is not enabled in this suite). */
 #include "cm.h"
 #include "auth_pw.h"
+#include "cm_token.h"
 #include <argon2.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -331,21 +332,6 @@ static const char *s_u32(const char *p, uint32_t *out)
     return p;
 }
 
-static int s_b64val(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* Unpadded standard base64 up to '$' or the end, whose unused low bits are zero (as
  * libargon2 wants). `p` past it with the decoded length in *len_out, or NULL. */
 static const char *s_b64(const char *p, size_t *len_out)
@@ -353,11 +339,11 @@ static const char *s_b64(const char *p, size_t *len_out)
     if (!p)
         return NULL;
     size_t n = 0;
-    while (s_b64val(p[n]) >= 0)
+    while (cm_b64_digit((unsigned char)p[n], false) >= 0)
         n++;
     if (n == 0 || n % 4 == 1)
         return NULL;
-    int last = n % 4 ? s_b64val(p[n - 1]) : 0;
+    int last = n % 4 ? cm_b64_digit((unsigned char)p[n - 1], false) : 0;
     if ((n % 4 == 2 && (last & 0x0f)) || (n % 4 == 3 && (last & 0x03)))
         return NULL;
     *len_out = n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);

@@ -77,6 +77,14 @@ static void s_reply_user(cm_defer_t **defer, const PGresult *res, int row)
     "id, email, role, display_name, (extract(epoch FROM created_at) * 1000)::bigint, "             \
     "(extract(epoch FROM updated_at) * 1000)::bigint"
 
+/* A password hash that could not be made answers the request. */
+static void s_hash_failed(struct uop *op, int status)
+{
+    cm_defer_error(&op->defer, status == CM_ERR_BUSY ? CM_ERR_BUSY : CM_ERR_INTERNAL,
+                   "cannot hash the password now; try again in a second");
+    s_uop_free(op);
+}
+
 /* --- USER_CREATE --- */
 
 static const char s_sql_create[] = "INSERT INTO users (email, role, display_name, password_hash) "
@@ -88,10 +96,8 @@ static void s_on_created(int status, const PGresult *res, void *arg)
     if (status == CM_ERR_DB && strcmp(cm_pg_sqlstate(res), "23505") == 0) {
         cm_defer_error(&op->defer, CM_ERR_CONFLICT, "a user with this email exists");
     } else if (status != CM_OK || PQntuples(res) != 1) {
-        if (status == CM_ERR_DB)
-            cm_log_e("users", op->rid, "creating a user failed: SQLSTATE %s", cm_pg_sqlstate(res));
-        cm_defer_error(&op->defer, status == CM_ERR_DB ? CM_ERR_INTERNAL : status,
-                       "creating the user failed");
+        auth_db_error(&op->defer, status == CM_OK ? CM_ERR_INTERNAL : status, res,
+                      "creating the user");
     } else {
         uint64_t id = auth_col_u64(res, 0, 0);
         char target[64];
@@ -107,9 +113,7 @@ static void s_on_create_hashed(int status, const char *encoded, void *arg)
 {
     struct uop *op = arg;
     if (status != CM_OK) {
-        cm_defer_error(&op->defer, status == CM_ERR_BUSY ? CM_ERR_BUSY : CM_ERR_INTERNAL,
-                       "cannot hash the password now; try again in a second");
-        s_uop_free(op);
+        s_hash_failed(op, status);
         return;
     }
     const char *params[] = {op->email, op->role, op->name, encoded};
@@ -143,8 +147,7 @@ static void s_on_create(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     snprintf(op->name, sizeof(op->name), "%s", m.display_name);
     s_take_password(op, m.password, sizeof(m.password));
     if (auth_pw_hash(a->pw, op->pw, op->pwlen, s_on_create_hashed, op) < 0) {
-        cm_defer_error(&op->defer, CM_ERR_BUSY, "too many password hashes at once; try again");
-        s_uop_free(op);
+        s_hash_failed(op, CM_ERR_BUSY);
     }
 }
 
@@ -157,8 +160,7 @@ static void s_on_listed(int status, const PGresult *res, void *arg)
 {
     struct uop *op = arg;
     if (status != CM_OK) {
-        cm_defer_error(&op->defer, status == CM_ERR_DB ? CM_ERR_INTERNAL : status,
-                       "listing users failed");
+        auth_db_error(&op->defer, status, res, "listing users");
         s_uop_free(op);
         return;
     }
@@ -193,8 +195,7 @@ static void s_on_counted(int status, const PGresult *res, void *arg)
 {
     struct uop *op = arg;
     if (status != CM_OK) {
-        cm_defer_error(&op->defer, status == CM_ERR_DB ? CM_ERR_INTERNAL : status,
-                       "listing users failed");
+        auth_db_error(&op->defer, status, res, "listing users");
         s_uop_free(op);
         return;
     }
@@ -245,10 +246,8 @@ static void s_on_updated(int status, const PGresult *res, void *arg)
 {
     struct uop *op = arg;
     if (status != CM_OK) {
-        if (status == CM_ERR_DB)
-            cm_log_e("users", op->rid, "updating a user failed: SQLSTATE %s", cm_pg_sqlstate(res));
-        cm_defer_error(&op->defer, status == CM_ERR_DB ? CM_ERR_INTERNAL : status,
-                       "updating the user failed");
+        auth_db_error(&op->defer, status == CM_OK ? CM_ERR_INTERNAL : status, res,
+                      "updating the user");
     } else if (PQntuples(res) != 1) {
         cm_defer_error(&op->defer, CM_ERR_NOT_FOUND, "no such user");
     } else {
@@ -275,9 +274,7 @@ static void s_on_update_hashed(int status, const char *encoded, void *arg)
 {
     struct uop *op = arg;
     if (status != CM_OK) {
-        cm_defer_error(&op->defer, status == CM_ERR_BUSY ? CM_ERR_BUSY : CM_ERR_INTERNAL,
-                       "cannot hash the password now; try again in a second");
-        s_uop_free(op);
+        s_hash_failed(op, status);
         return;
     }
     s_update_run(op, encoded);
@@ -312,8 +309,7 @@ static void s_on_update(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     }
     s_take_password(op, m.password, sizeof(m.password));
     if (auth_pw_hash(a->pw, op->pw, op->pwlen, s_on_update_hashed, op) < 0) {
-        cm_defer_error(&op->defer, CM_ERR_BUSY, "too many password hashes at once; try again");
-        s_uop_free(op);
+        s_hash_failed(op, CM_ERR_BUSY);
     }
 }
 
@@ -329,8 +325,7 @@ static void s_on_deleted(int status, const PGresult *res, void *arg)
 {
     struct uop *op = arg;
     if (status != CM_OK) {
-        cm_defer_error(&op->defer, status == CM_ERR_DB ? CM_ERR_INTERNAL : status,
-                       "deleting the user failed");
+        auth_db_error(&op->defer, status, res, "deleting the user");
     } else if (auth_col_u64(res, 0, 0) == 0) {
         cm_defer_error(&op->defer, CM_ERR_NOT_FOUND, "no such user");
     } else {

@@ -170,20 +170,29 @@ static void s_on_reply(int status, const cm_msg_t *reply, void *arg)
     cm_free(c);
 }
 
-/* Send `body` as message `msg` to auth; the reply answers the request. */
-static void s_call(struct gw *gw, cm_http_req_t *req, const struct gw_caller *who, int msg,
-                   const cm_buf_t *body, int kind, uint32_t page, uint32_t limit)
+/* Send `m` (the struct of auth message `msg`) to auth; the reply answers the request. `m` and
+ * the encoded body are wiped afterwards: they may hold a password or a token. */
+static void s_send(struct gw *gw, cm_http_req_t *req, const struct gw_caller *who, int msg, void *m,
+                   size_t msize, int kind, uint32_t page, uint32_t limit)
 {
-    struct call *c = cm_calloc(1, sizeof(*c));
-    c->gw = gw;
-    c->req = req;
-    if (who)
-        c->who = *who;
-    c->kind = kind;
-    c->page = page;
-    c->limit = limit;
-    cm_rpc_call(gw->up.auth, NULL, AUTH_PROTO, msg, cm_http_req_id(req), body, NULL,
-                gw->rpc_timeout_ms, s_on_reply, c);
+    cm_buf_t *body = cm_buf_new(4096);
+    if (auth_msg_encode(msg, m, body) == 0) {
+        struct call *c = cm_calloc(1, sizeof(*c));
+        c->gw = gw;
+        c->req = req;
+        if (who)
+            c->who = *who;
+        c->kind = kind;
+        c->page = page;
+        c->limit = limit;
+        cm_rpc_call(gw->up.auth, NULL, AUTH_PROTO, msg, cm_http_req_id(req), body, NULL,
+                    gw->rpc_timeout_ms, s_on_reply, c);
+    } else {
+        cm_http_reply_json_error(req, 400, "invalid", "the request does not fit");
+    }
+    OPENSSL_cleanse(m, msize);
+    OPENSSL_cleanse((void *)cm_buf_data(body), cm_buf_len(body));
+    cm_buf_destroy(&body);
 }
 
 /* Parse the body as an object or answer 400; NULL then. */
@@ -257,14 +266,7 @@ void gw_api_login(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, cons
     snprintf(m.ip, sizeof(m.ip), "%s", who->ip);
     s_user_agent(req, m.user_agent, sizeof(m.user_agent));
     json_decref(o); /* jansson frees the password's copy; our own copy is wiped below */
-    cm_buf_t *body = cm_buf_new(4096);
-    if (auth_login_encode(&m, body) == 0)
-        s_call(gw, req, who, AUTH_MSG_LOGIN, body, CALL_LOGIN, 0, 0);
-    else
-        cm_http_reply_json_error(req, 400, "invalid", "the login does not fit");
-    OPENSSL_cleanse(&m, sizeof(m));
-    OPENSSL_cleanse((void *)cm_buf_data(body), cm_buf_len(body));
-    cm_buf_destroy(&body);
+    s_send(gw, req, who, AUTH_MSG_LOGIN, &m, sizeof(m), CALL_LOGIN, 0, 0);
 }
 
 /* The refresh token of a refresh or logout: from the body, else from the cookie, which
@@ -325,13 +327,7 @@ void gw_api_refresh(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, co
     }
     snprintf(m.ip, sizeof(m.ip), "%s", who->ip);
     s_user_agent(req, m.user_agent, sizeof(m.user_agent));
-    cm_buf_t *body = cm_buf_new(1024);
-    if (auth_refresh_encode(&m, body) == 0)
-        s_call(gw, req, who, AUTH_MSG_REFRESH, body, CALL_REFRESH, 0, 0);
-    else
-        cm_http_reply_json_error(req, 400, "invalid", "the refresh token does not fit");
-    OPENSSL_cleanse(&m, sizeof(m));
-    cm_buf_destroy(&body);
+    s_send(gw, req, who, AUTH_MSG_REFRESH, &m, sizeof(m), CALL_REFRESH, 0, 0);
 }
 
 void gw_api_logout(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
@@ -359,13 +355,7 @@ void gw_api_logout(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, con
         m.user_id = who->c.user_id;
     }
     snprintf(m.ip, sizeof(m.ip), "%s", who->ip);
-    cm_buf_t *body = cm_buf_new(1024);
-    if (auth_logout_encode(&m, body) == 0)
-        s_call(gw, req, who, AUTH_MSG_LOGOUT, body, CALL_LOGOUT, 0, 0);
-    else
-        cm_http_reply_json_error(req, 400, "invalid", "the refresh token does not fit");
-    OPENSSL_cleanse(&m, sizeof(m));
-    cm_buf_destroy(&body);
+    s_send(gw, req, who, AUTH_MSG_LOGOUT, &m, sizeof(m), CALL_LOGOUT, 0, 0);
 }
 
 void gw_api_me(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
@@ -400,14 +390,7 @@ void gw_api_user_create(struct gw *gw, cm_http_req_t *req, struct gw_caller *who
     snprintf(m.display_name, sizeof(m.display_name), "%s", name ? name : "");
     snprintf(m.ip, sizeof(m.ip), "%s", who->ip);
     json_decref(o);
-    cm_buf_t *body = cm_buf_new(4096);
-    if (auth_user_create_encode(&m, body) == 0)
-        s_call(gw, req, who, AUTH_MSG_USER_CREATE, body, CALL_USER_CREATED, 0, 0);
-    else
-        cm_http_reply_json_error(req, 400, "invalid", "the user does not fit");
-    OPENSSL_cleanse(&m, sizeof(m));
-    OPENSSL_cleanse((void *)cm_buf_data(body), cm_buf_len(body));
-    cm_buf_destroy(&body);
+    s_send(gw, req, who, AUTH_MSG_USER_CREATE, &m, sizeof(m), CALL_USER_CREATED, 0, 0);
 }
 
 /* A query parameter as a bounded positive integer; `def` when absent; -1 when malformed. */
@@ -446,12 +429,8 @@ void gw_api_user_list(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, 
         return;
     }
     struct auth_user_list m = {.offset = (uint32_t)((page - 1) * limit), .limit = (uint32_t)limit};
-    cm_buf_t *body = cm_buf_new(64);
-    if (auth_user_list_encode(&m, body) == 0)
-        s_call(gw, req, who, AUTH_MSG_USER_LIST, body, CALL_USERS, (uint32_t)page, (uint32_t)limit);
-    else
-        cm_http_reply_json_error(req, 500, "internal", "cannot encode the request");
-    cm_buf_destroy(&body);
+    s_send(gw, req, who, AUTH_MSG_USER_LIST, &m, sizeof(m), CALL_USERS, (uint32_t)page,
+           (uint32_t)limit);
 }
 
 /* The {id} of /api/users/{id}: 1..2^63-1 in decimal, or 0. */
@@ -504,14 +483,7 @@ void gw_api_user_update(struct gw *gw, cm_http_req_t *req, struct gw_caller *who
     m.set_display_name = name != NULL;
     snprintf(m.ip, sizeof(m.ip), "%s", who->ip);
     json_decref(o);
-    cm_buf_t *body = cm_buf_new(4096);
-    if (auth_user_update_encode(&m, body) == 0)
-        s_call(gw, req, who, AUTH_MSG_USER_UPDATE, body, CALL_USER, 0, 0);
-    else
-        cm_http_reply_json_error(req, 400, "invalid", "the change does not fit");
-    OPENSSL_cleanse(&m, sizeof(m));
-    OPENSSL_cleanse((void *)cm_buf_data(body), cm_buf_len(body));
-    cm_buf_destroy(&body);
+    s_send(gw, req, who, AUTH_MSG_USER_UPDATE, &m, sizeof(m), CALL_USER, 0, 0);
 }
 
 void gw_api_user_delete(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
@@ -523,10 +495,5 @@ void gw_api_user_delete(struct gw *gw, cm_http_req_t *req, struct gw_caller *who
     }
     struct auth_user_delete m = {.id = id, .actor_id = who->c.user_id};
     snprintf(m.ip, sizeof(m.ip), "%s", who->ip);
-    cm_buf_t *body = cm_buf_new(256);
-    if (auth_user_delete_encode(&m, body) == 0)
-        s_call(gw, req, who, AUTH_MSG_USER_DELETE, body, CALL_DELETED, 0, 0);
-    else
-        cm_http_reply_json_error(req, 500, "internal", "cannot encode the request");
-    cm_buf_destroy(&body);
+    s_send(gw, req, who, AUTH_MSG_USER_DELETE, &m, sizeof(m), CALL_DELETED, 0, 0);
 }
