@@ -4,7 +4,6 @@ stream-proxy pool (a ROUTER in this process), against our own `seed` and a real 
 Everything listens on 127.0.0.1 only and every peer is ours (the worker daemon, our `seed`), so
 this module runs on the host's loopback rather than in a namespace: the worker must reach the
 pool socket of this process. Third-party clients are exercised in test_30 inside a namespace."""
-import hashlib
 import os
 import shutil
 import tempfile
@@ -17,7 +16,7 @@ import pytest
 from conftest import BIN, TORRENT, READY, HEARTBEAT, COMMON, ERROR, FakePool, header, \
     next_rid
 from btswarm import Netns, ProcSet, OpenTracker, TorrentWorker, make_payload, bdecode, \
-    info_hash_of, torrent_files, SANITIZER_MARKS
+    info_hash_of, torrent_files
 
 METADATA, METADATA_OK, SCRAPE, SCRAPE_OK, STATUS, STATUS_OK = 3, 4, 5, 6, 7, 8
 CLI = BIN / "torrent-worker"
