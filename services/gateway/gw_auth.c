@@ -106,6 +106,15 @@ int gw_auth_check(struct gw *gw, cm_http_req_t *req, enum gw_access access, stru
         s_deny(gw, req, who, 401, "unauthorized", NULL, "an access token is required");
         return -1;
     }
+    if (!gw_revoke_synced(gw->revoke)) {
+        /* Just started, and auth has not said yet which sessions died meanwhile. */
+        if (access == GW_PUBLIC)
+            return 0;
+        cm_http_req_add_header(req, "Retry-After", "1");
+        cm_http_reply_json_error(req, 503, "unavailable",
+                                 "the gateway is starting: the auth service has not answered yet");
+        return -1;
+    }
     char err[CM_ERR_LEN];
     int64_t now_s = (int64_t)(cm_now_ms() / 1000);
     if (cm_jwt_verifier_check(gw->verifier, token, len, now_s, &who->c, err, sizeof(err)) < 0) {

@@ -27,6 +27,7 @@ struct gw_revoke {
     struct event *timer;
     int poll_ms;
     bool polling;
+    bool synced; /* the feed was read to its end once */
     uint64_t cursor;
     uint64_t polls;
     struct slot *slots;
@@ -161,6 +162,11 @@ size_t gw_revoke_count(const gw_revoke_t *self)
     return self->used;
 }
 
+bool gw_revoke_synced(const gw_revoke_t *self)
+{
+    return self->synced;
+}
+
 uint64_t gw_revoke_polls(const gw_revoke_t *self)
 {
     return self->polls;
@@ -193,6 +199,10 @@ static void s_on_feed(int status, const cm_msg_t *reply, void *arg)
         more = r->more && r->cursor > self->cursor;
         self->cursor = r->cursor;
         self->polls++;
+        if (!more && !self->synced) {
+            self->synced = true;
+            cm_log_i("revoke", 0, "revocation feed read: %zu revocations held", self->used);
+        }
     } else if (status != CM_OK) {
         cm_log_d("revoke", 0, "revocation feed: %s", cm_status_str(status));
     }
@@ -239,6 +249,8 @@ gw_revoke_t *gw_revoke_new(struct event_base *base, cm_rpc_t *auth, int poll_ms,
     if (auth) {
         self->timer = evtimer_new(base, s_on_timer, self);
         s_schedule(self, 0);
+    } else {
+        self->synced = true;
     }
     return self;
 }

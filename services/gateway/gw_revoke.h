@@ -31,6 +31,11 @@ void gw_revoke_user(gw_revoke_t *self, uint64_t user_id, uint64_t min_version, i
 bool gw_revoke_is_void(gw_revoke_t *self, const char *sid, uint64_t user_id, uint64_t ver,
                        int64_t iat, int64_t now_s);
 
+/* True once the feed has been read to its end at least once (always true without `auth`).
+ * Until then the gateway cannot know which tokens died while it was down, and refuses to
+ * take any token on trust. */
+bool gw_revoke_synced(const gw_revoke_t *self);
+
 /* Entries held, and polls that succeeded (for tests and metrics). */
 size_t gw_revoke_count(const gw_revoke_t *self);
 uint64_t gw_revoke_polls(const gw_revoke_t *self);

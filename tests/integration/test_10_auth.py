@@ -639,3 +639,26 @@ def test_rehash_on_login_when_the_parameters_change(stack, pg):
     assert h2 != h1
     assert login(base, user["email"], pw)[0] == 200
     assert login(base, user["email"], pw + "x")[0] == 401
+
+
+# --- A restarted gateway learns the revocations it missed before it trusts a token ----------
+
+def test_restarted_gateway_keeps_revoked_tokens_dead(stack, pg):
+    base = start(stack)
+    d = login_ok(base, ADMIN_EMAIL, ADMIN_PASSWORD)
+    alive = login_ok(base, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert logout(base, d["refreshToken"]).status == 204
+    wait_rejected(base, d["accessToken"])
+    # The gateway goes, auth goes; the gateway comes back first: no token is taken on trust.
+    stack.daemons["gateway"].stop()
+    stack.daemons["auth"].stop()
+    stack.restart("gateway")
+    base = stack.gateway_url
+    r = me(base, alive["accessToken"])
+    assert r.status == 503 and r.json["code"] == "unavailable", r
+    assert r.headers.get("retry-after") == "1", r.headers
+    stack.restart("auth")
+    wait_until(lambda: me(base, alive["accessToken"]).status == 200, 15,
+               what="the live session's token accepted once the feed is read")
+    # ... and the session that was logged out before the restart is still dead here.
+    assert me(base, d["accessToken"]).status == 401
