@@ -56,8 +56,10 @@ void gw_routes_dispatch(cm_http_req_t *req, void *arg);
 /* gw_auth.c: credentials. Authenticate `req` for `access`: returns 0 with `who` filled, or -1
  * after answering the request (401, 403, CSRF 403) and auditing the denial. */
 int gw_auth_check(struct gw *gw, cm_http_req_t *req, enum gw_access access, struct gw_caller *who);
-/* The value of cookie `name` from the request's Cookie header into `out`; false if absent. */
+/* The value of cookie `name` from the request's Cookie header into `out`; false if absent
+ * or longer than `size` - 1 bytes. gw_cookie_find does it on a header value (NULL: none). */
 bool gw_cookie(cm_http_req_t *req, const char *name, char *out, size_t size);
+bool gw_cookie_find(const char *header, const char *name, char *out, size_t size);
 /* Take one token of `cls` for `key`; false after answering 429 with Retry-After (audited). */
 bool gw_rate_take(struct gw *gw, cm_http_req_t *req, int cls, const char *key, const char *ip);
 

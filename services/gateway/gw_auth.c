@@ -8,10 +8,11 @@
 #include <strings.h>
 #include "gw.h"
 
-bool gw_cookie(cm_http_req_t *req, const char *name, char *out, size_t size)
+bool gw_cookie_find(const char *h, const char *name, char *out, size_t size)
 {
-    const char *h = cm_http_req_header(req, "Cookie");
     size_t nlen = strlen(name);
+    if (size == 0)
+        return false;
     out[0] = '\0';
     if (!h)
         return false;
@@ -37,6 +38,11 @@ bool gw_cookie(cm_http_req_t *req, const char *name, char *out, size_t size)
         p = end;
     }
     return false;
+}
+
+bool gw_cookie(cm_http_req_t *req, const char *name, char *out, size_t size)
+{
+    return gw_cookie_find(cm_http_req_header(req, "Cookie"), name, out, size);
 }
 
 bool gw_rate_take(struct gw *gw, cm_http_req_t *req, int cls, const char *key, const char *ip)
