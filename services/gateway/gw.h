@@ -20,7 +20,7 @@ enum gw_rl_class {
     GW_RL_LOGIN_ACCOUNT, /* POST /api/auth/login, per account (lower-cased email) */
     GW_RL_REFRESH,       /* refresh and logout, per client address */
     GW_RL_API,           /* every other route, per client address */
-    GW_RL_AUDIT,         /* rate_limited audit events, gateway-wide */
+    GW_RL_AUDIT,         /* audit events the gateway sends, per kind, gateway-wide */
     GW_RL_COUNT
 };
 
@@ -60,6 +60,8 @@ int gw_auth_check(struct gw *gw, cm_http_req_t *req, enum gw_access access, stru
  * or longer than `size` - 1 bytes. gw_cookie_find does it on a header value (NULL: none). */
 bool gw_cookie(cm_http_req_t *req, const char *name, char *out, size_t size);
 bool gw_cookie_find(const char *header, const char *name, char *out, size_t size);
+/* May the gateway send one more audit event of this kind now? (20 a second each.) */
+bool gw_audit_allowed(struct gw *gw, const char *event);
 /* Take one token of `cls` for `key`; false after answering 429 with Retry-After (audited). */
 bool gw_rate_take(struct gw *gw, cm_http_req_t *req, int cls, const char *key, const char *ip);
 

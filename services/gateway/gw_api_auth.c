@@ -285,8 +285,10 @@ static int s_refresh_token(struct gw *gw, cm_http_req_t *req, struct gw_caller *
             return 0;
         const char *x = cm_http_req_header(req, "X-Requested-With");
         if (!x || !x[0]) {
-            cm_audit_emit(gw->audit, "csrf_rejected", CM_AUDIT_WARNING, 0, cm_http_req_path(req),
-                          who->ip, cm_http_req_id(req), "refresh cookie without X-Requested-With");
+            if (gw_audit_allowed(gw, "csrf_rejected"))
+                cm_audit_emit(gw->audit, "csrf_rejected", CM_AUDIT_WARNING, 0,
+                              cm_http_req_path(req), who->ip, cm_http_req_id(req),
+                              "refresh cookie without X-Requested-With");
             cm_http_reply_json_error(req, 403, "csrf",
                                      "a cookie-authenticated request that changes state must "
                                      "send X-Requested-With");
@@ -319,8 +321,9 @@ void gw_api_refresh(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, co
         return;
     }
     if (r == 2) {
-        cm_audit_emit(gw->audit, "refresh_failed", CM_AUDIT_INFO, 0, "", who->ip,
-                      cm_http_req_id(req), "not a refresh token");
+        if (gw_audit_allowed(gw, "refresh_failed"))
+            cm_audit_emit(gw->audit, "refresh_failed", CM_AUDIT_INFO, 0, "", who->ip,
+                          cm_http_req_id(req), "not a refresh token");
         cm_http_reply_json_error(req, 401, "invalid_refresh_token",
                                  "the refresh token is not valid; log in again");
         return;

@@ -45,6 +45,15 @@ bool gw_cookie(cm_http_req_t *req, const char *name, char *out, size_t size)
     return gw_cookie_find(cm_http_req_header(req, "Cookie"), name, out, size);
 }
 
+bool gw_audit_allowed(struct gw *gw, const char *event)
+{
+    /* A flood of bad requests must not become a flood of audit rows: each kind of event the
+     * gateway reports is capped at 20 a second (a burst of 20); the rest are only counted. */
+    static const struct gw_rate budget = {20, 20};
+    int retry;
+    return gw_ratelimit_take(gw->rl, GW_RL_AUDIT, event, &budget, (int64_t)cm_mono_ms(), &retry);
+}
+
 bool gw_rate_take(struct gw *gw, cm_http_req_t *req, int cls, const char *key, const char *ip)
 {
     int retry = 1;
@@ -54,10 +63,7 @@ bool gw_rate_take(struct gw *gw, cm_http_req_t *req, int cls, const char *key, c
     char ra[16];
     snprintf(ra, sizeof(ra), "%d", retry);
     cm_http_req_add_header(req, "Retry-After", ra);
-    /* Audit the hits, but an attacker's flood must not flood the log: 10 events/s at most. */
-    int dummy;
-    static const struct gw_rate audit_rate = {10, 10};
-    if (gw_ratelimit_take(gw->rl, GW_RL_AUDIT, "", &audit_rate, now, &dummy)) {
+    if (gw_audit_allowed(gw, "rate_limited")) {
         char target[300];
         snprintf(target, sizeof(target), "%s %s", cm_http_req_method(req), cm_http_req_path(req));
         static const char *const names[] = {"login", "login per account", "refresh", "api"};
@@ -74,7 +80,7 @@ static void s_deny(struct gw *gw, cm_http_req_t *req, const struct gw_caller *wh
 {
     char target[300];
     snprintf(target, sizeof(target), "%s %s", cm_http_req_method(req), cm_http_req_path(req));
-    if (event)
+    if (event && gw_audit_allowed(gw, event))
         cm_audit_emit(gw->audit, event, status == 401 ? CM_AUDIT_INFO : CM_AUDIT_WARNING,
                       who->authed ? who->c.user_id : 0, target, who->ip, cm_http_req_id(req), "%s",
                       sentence);
