@@ -360,6 +360,17 @@ static bool s_below(const auth_pw_t *self, const struct auth_pw_params *pp)
 
 /* --- public --- */
 
+/* Tell the threads to stop and wait for them; jobs still queued stay queued. */
+static void s_stop_threads(auth_pw_t *self)
+{
+    pthread_mutex_lock(&self->mu);
+    self->stopping = true;
+    pthread_cond_broadcast(&self->cv);
+    pthread_mutex_unlock(&self->mu);
+    for (int i = 0; i < self->nthreads; i++)
+        pthread_join(self->threads[i], NULL);
+}
+
 auth_pw_t *auth_pw_new(struct event_base *base, const struct auth_pw_opts *o, char *err,
                        size_t errlen)
 {
@@ -453,12 +464,7 @@ auth_pw_t *auth_pw_new(struct event_base *base, const struct auth_pw_opts *o, ch
         return self;
 
 fail:
-    pthread_mutex_lock(&self->mu);
-    self->stopping = true;
-    pthread_cond_broadcast(&self->cv);
-    pthread_mutex_unlock(&self->mu);
-    for (int i = 0; i < self->nthreads; i++)
-        pthread_join(self->threads[i], NULL);
+    s_stop_threads(self);
     s_free(self);
     return NULL;
 }
@@ -474,12 +480,7 @@ void auth_pw_destroy(auth_pw_t **self_p)
         return; /* again, from one of the callbacks below */
     self->closing = true;
 
-    pthread_mutex_lock(&self->mu);
-    self->stopping = true;
-    pthread_cond_broadcast(&self->cv);
-    pthread_mutex_unlock(&self->mu);
-    for (int i = 0; i < self->nthreads; i++)
-        pthread_join(self->threads[i], NULL);
+    s_stop_threads(self);
 
     /* Only this thread is left: answer everything not yet answered, oldest first. */
     struct fifo all = {0};
