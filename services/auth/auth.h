@@ -36,6 +36,7 @@ struct auth {
     int race_ms;                    /* REFRESH_RACE_WINDOW */
     struct auth_inflight *inflight; /* refreshes being answered, by token hash */
     struct op *held;                /* refresh answers held by the race window */
+    struct event *sweep;            /* deletes dead sessions and old revocations */
 };
 
 /* Refresh tokens being rotated by this process. A refresh that arrives while one with the same

@@ -689,14 +689,53 @@ static void s_on_audit_event(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
         auth_audit_add(a->audit, &ev);
 }
 
+/* --- housekeeping: sessions and revocations do not pile up --- */
+
+/* A session revoked or expired a day ago can no longer matter (its refresh_used rows, kept
+ * for reuse detection, go with it); a revocation older than a day is past every token it
+ * voided. Each statement is bounded so that one sweep never holds the table long. */
+static const char s_sql_sweep_sessions[] =
+    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+    "WHERE coalesce(revoked_at, expires_at) < now() - interval '1 day' LIMIT 10000)";
+static const char s_sql_sweep_revocations[] =
+    "DELETE FROM revocations WHERE id IN (SELECT id FROM revocations "
+    "WHERE created_at < now() - interval '1 day' LIMIT 10000)";
+
+static void s_on_swept(int status, const PGresult *res, void *arg)
+{
+    const char *what = arg;
+    if (status != CM_OK)
+        return;                                   /* the next sweep tries again */
+    const char *n = PQcmdTuples((PGresult *)res); /* libpq's signature lacks the const */
+    if (strtoll(n, NULL, 10) > 0)
+        cm_log_i("auth", 0, "housekeeping: %s %s deleted", n, what);
+}
+
+static void s_on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+    CM_UNUSED(fd);
+    CM_UNUSED(what);
+    struct auth *a = arg;
+    cm_pg_query(a->pg, s_sql_sweep_sessions, 0, NULL, 0, s_on_swept, "dead sessions");
+    cm_pg_query(a->pg, s_sql_sweep_revocations, 0, NULL, 0, s_on_swept, "old revocations");
+}
+
 void auth_api_shutdown(struct auth *a)
 {
+    if (a->sweep) {
+        event_free(a->sweep);
+        a->sweep = NULL;
+    }
     while (a->held)
         s_op_free(a->held); /* unlinks itself; its request gets an error */
 }
 
 void auth_api_register(struct auth *a)
 {
+    a->sweep = event_new(a->base, -1, EV_PERSIST, s_on_sweep, a);
+    struct timeval every = {600, 0};
+    event_add(a->sweep, &every);
+    s_on_sweep(-1, 0, a);
     cm_rpc_handle(a->rpc, AUTH_PROTO, AUTH_MSG_LOGIN, s_on_login, a);
     cm_rpc_handle(a->rpc, AUTH_PROTO, AUTH_MSG_REFRESH, s_on_refresh_req, a);
     cm_rpc_handle(a->rpc, AUTH_PROTO, AUTH_MSG_LOGOUT, s_on_logout_req, a);

@@ -662,3 +662,26 @@ def test_restarted_gateway_keeps_revoked_tokens_dead(stack, pg):
                what="the live session's token accepted once the feed is read")
     # ... and the session that was logged out before the restart is still dead here.
     assert me(base, d["accessToken"]).status == 401
+
+
+# --- Housekeeping: dead sessions and old revocations do not pile up ------------------------
+
+def test_dead_sessions_and_old_revocations_are_deleted(stack, pg):
+    base = start(stack)
+    gone = login_ok(base, ADMIN_EMAIL, ADMIN_PASSWORD)
+    kept = login_ok(base, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert logout(base, gone["refreshToken"]).status == 204
+    sid_gone = decode(gone["accessToken"])[1]["sid"]
+    sid_kept = decode(kept["accessToken"])[1]["sid"]
+    # age the logged-out session and its revocation by two days
+    q(pg.url, "UPDATE sessions SET revoked_at = now() - interval '2 days' WHERE id = %s",
+      (sid_gone,))
+    q(pg.url, "UPDATE revocations SET created_at = now() - interval '2 days' "
+              "WHERE session_id = %s", (sid_gone,))
+    stack.daemons["auth"].stop()
+    stack.restart("auth")  # a sweep runs at start, then every 10 minutes
+    wait_until(lambda: not q(pg.url, "SELECT 1 FROM sessions WHERE id = %s", (sid_gone,)), 10,
+               what="the dead session deleted")
+    assert not q(pg.url, "SELECT 1 FROM revocations WHERE session_id = %s", (sid_gone,))
+    assert q(pg.url, "SELECT 1 FROM sessions WHERE id = %s", (sid_kept,))
+    assert refresh(base, kept["refreshToken"]).status == 200
