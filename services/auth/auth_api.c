@@ -396,6 +396,7 @@ static const char s_sql_refresh[] =
     "expires_at = least(now() + make_interval(secs => $3), s.chain_expires_at), "
     "ip = $4, user_agent = $5 FROM users u "
     "WHERE s.token_hash = decode($1, 'hex') AND s.revoked_at IS NULL AND s.expires_at > now() "
+    "AND s.chain_expires_at > now() "
     "AND u.id = s.user_id "
     "RETURNING s.id, u.id AS uid, u.email, u.role, u.display_name, u.token_version, "
     "greatest(0, extract(epoch FROM s.expires_at - now()))::bigint AS left_s), "

@@ -685,3 +685,21 @@ def test_dead_sessions_and_old_revocations_are_deleted(stack, pg):
     assert not q(pg.url, "SELECT 1 FROM revocations WHERE session_id = %s", (sid_gone,))
     assert q(pg.url, "SELECT 1 FROM sessions WHERE id = %s", (sid_kept,))
     assert refresh(base, kept["refreshToken"]).status == 200
+
+
+# --- J-12: a login chain ends at SESSION_MAX_AGE, however often it is refreshed -------------
+
+def test_login_chain_ends_at_its_absolute_lifetime(stack, pg):
+    base = start(stack)
+    d = login_ok(base, ADMIN_EMAIL, ADMIN_PASSWORD)
+    sid = decode(d["accessToken"])[1]["sid"]
+    row = q(pg.url, "SELECT extract(epoch FROM chain_expires_at - created_at)::bigint, "
+                    "extract(epoch FROM expires_at - created_at)::bigint FROM sessions "
+                    "WHERE id = %s", (sid,))
+    assert row == [(30 * 86400, 7 * 86400)], row  # 30 days absolute, 7 days sliding
+    r = refresh(base, d["refreshToken"])
+    assert r.status == 200, r
+    # the chain's end passes (as if 30 days went by): the next refresh is refused
+    q(pg.url, "UPDATE sessions SET chain_expires_at = now() - interval '1 second' WHERE id = %s",
+      (sid,))
+    assert refresh(base, r.json["refreshToken"]).status == 401
