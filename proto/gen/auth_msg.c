@@ -1453,6 +1453,295 @@ void auth_audit_print(const struct auth_audit *m, FILE *out)
     fputc('\n', out);
 }
 
+/* --- STREAM_KEY_MINT --- */
+
+int auth_stream_key_mint_encode(const struct auth_stream_key_mint *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->session_id, 32 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 4);
+    cm_mp_put_uint(&w, 1); /* user_id */
+    cm_mp_put_uint(&w, m->user_id);
+    cm_mp_put_uint(&w, 2); /* session_id */
+    cm_mp_put_cstr(&w, m->session_id);
+    cm_mp_put_uint(&w, 3); /* source_id */
+    cm_mp_put_uint(&w, m->source_id);
+    cm_mp_put_uint(&w, 4); /* ttl_s */
+    cm_mp_put_uint(&w, m->ttl_s);
+    return cm_mp_writer_status(&w);
+}
+
+int auth_stream_key_mint_decode(struct auth_stream_key_mint *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* user_id */
+            bit = 0x1;
+            rc = cm_mp_read_uint(&r, &m->user_id);
+            break;
+        case 2: /* session_id */
+            bit = 0x2;
+            rc = s_get_str(&r, m->session_id, 32 + 1);
+            break;
+        case 3: /* source_id */
+            bit = 0x4;
+            rc = cm_mp_read_uint(&r, &m->source_id);
+            break;
+        case 4: /* ttl_s */
+            bit = 0x8;
+            rc = s_get_u32(&r, &m->ttl_s);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: user_id, session_id, source_id. */
+    if ((seen & 0x7) != 0x7)
+        return -1;
+    return 0;
+}
+
+void auth_stream_key_mint_print(const struct auth_stream_key_mint *m, FILE *out)
+{
+    fputs("auth.STREAM_KEY_MINT", out);
+    fprintf(out, " user_id=%" PRIu64, m->user_id);
+    fputs(" session_id=", out);
+    s_print_str(out, m->session_id, 32 + 1);
+    fprintf(out, " source_id=%" PRIu64, m->source_id);
+    fprintf(out, " ttl_s=%" PRIu32, m->ttl_s);
+    fputc('\n', out);
+}
+
+/* --- STREAM_KEY --- */
+
+int auth_stream_key_encode(const struct auth_stream_key *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->key, 64 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 2);
+    cm_mp_put_uint(&w, 1); /* key */
+    cm_mp_put_cstr(&w, m->key);
+    cm_mp_put_uint(&w, 2); /* expires_ms */
+    cm_mp_put_int(&w, m->expires_ms);
+    return cm_mp_writer_status(&w);
+}
+
+int auth_stream_key_decode(struct auth_stream_key *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* key */
+            bit = 0x1;
+            rc = s_get_str(&r, m->key, 64 + 1);
+            break;
+        case 2: /* expires_ms */
+            bit = 0x2;
+            rc = cm_mp_read_int(&r, &m->expires_ms);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: key. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void auth_stream_key_print(const struct auth_stream_key *m, FILE *out)
+{
+    fputs("auth.STREAM_KEY", out);
+    fputs(" key=", out);
+    s_print_str(out, m->key, 64 + 1);
+    fprintf(out, " expires_ms=%" PRId64, m->expires_ms);
+    fputc('\n', out);
+}
+
+/* --- STREAM_KEY_CHECK --- */
+
+int auth_stream_key_check_encode(const struct auth_stream_key_check *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->key, 128 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 1);
+    cm_mp_put_uint(&w, 1); /* key */
+    cm_mp_put_cstr(&w, m->key);
+    return cm_mp_writer_status(&w);
+}
+
+int auth_stream_key_check_decode(struct auth_stream_key_check *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* key */
+            bit = 0x1;
+            rc = s_get_str(&r, m->key, 128 + 1);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: key. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void auth_stream_key_check_print(const struct auth_stream_key_check *m, FILE *out)
+{
+    fputs("auth.STREAM_KEY_CHECK", out);
+    fputs(" key=", out);
+    s_print_str(out, m->key, 128 + 1);
+    fputc('\n', out);
+}
+
+/* --- STREAM_KEY_OK --- */
+
+int auth_stream_key_ok_encode(const struct auth_stream_key_ok *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->session_id, 32 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 4);
+    cm_mp_put_uint(&w, 1); /* user_id */
+    cm_mp_put_uint(&w, m->user_id);
+    cm_mp_put_uint(&w, 2); /* source_id */
+    cm_mp_put_uint(&w, m->source_id);
+    cm_mp_put_uint(&w, 3); /* session_id */
+    cm_mp_put_cstr(&w, m->session_id);
+    cm_mp_put_uint(&w, 4); /* expires_ms */
+    cm_mp_put_int(&w, m->expires_ms);
+    return cm_mp_writer_status(&w);
+}
+
+int auth_stream_key_ok_decode(struct auth_stream_key_ok *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* user_id */
+            bit = 0x1;
+            rc = cm_mp_read_uint(&r, &m->user_id);
+            break;
+        case 2: /* source_id */
+            bit = 0x2;
+            rc = cm_mp_read_uint(&r, &m->source_id);
+            break;
+        case 3: /* session_id */
+            bit = 0x4;
+            rc = s_get_str(&r, m->session_id, 32 + 1);
+            break;
+        case 4: /* expires_ms */
+            bit = 0x8;
+            rc = cm_mp_read_int(&r, &m->expires_ms);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: user_id, source_id. */
+    if ((seen & 0x3) != 0x3)
+        return -1;
+    return 0;
+}
+
+void auth_stream_key_ok_print(const struct auth_stream_key_ok *m, FILE *out)
+{
+    fputs("auth.STREAM_KEY_OK", out);
+    fprintf(out, " user_id=%" PRIu64, m->user_id);
+    fprintf(out, " source_id=%" PRIu64, m->source_id);
+    fputs(" session_id=", out);
+    s_print_str(out, m->session_id, 32 + 1);
+    fprintf(out, " expires_ms=%" PRId64, m->expires_ms);
+    fputc('\n', out);
+}
+
 /* --- Protocol --- */
 
 static const struct cm_proto_msg s_msgs[] = {
@@ -1471,6 +1760,16 @@ static const struct cm_proto_msg s_msgs[] = {
     {.id = AUTH_MSG_REVOCATIONS, .kind = CM_MSG_REQUEST, .payload = 0, .name = "REVOCATIONS"},
     {.id = AUTH_MSG_REVOCATIONS_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "REVOCATIONS_OK"},
     {.id = AUTH_MSG_AUDIT, .kind = CM_MSG_EVENT, .payload = 0, .name = "AUDIT"},
+    {.id = AUTH_MSG_STREAM_KEY_MINT,
+     .kind = CM_MSG_REQUEST,
+     .payload = 0,
+     .name = "STREAM_KEY_MINT"},
+    {.id = AUTH_MSG_STREAM_KEY, .kind = CM_MSG_REPLY, .payload = 0, .name = "STREAM_KEY"},
+    {.id = AUTH_MSG_STREAM_KEY_CHECK,
+     .kind = CM_MSG_REQUEST,
+     .payload = 0,
+     .name = "STREAM_KEY_CHECK"},
+    {.id = AUTH_MSG_STREAM_KEY_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "STREAM_KEY_OK"},
 };
 
 const struct cm_proto auth_proto = {
@@ -1520,6 +1819,14 @@ int auth_msg_decode(int id, void *m, const void *data, size_t size)
         return auth_revocations_ok_decode(m, data, size);
     case AUTH_MSG_AUDIT:
         return auth_audit_decode(m, data, size);
+    case AUTH_MSG_STREAM_KEY_MINT:
+        return auth_stream_key_mint_decode(m, data, size);
+    case AUTH_MSG_STREAM_KEY:
+        return auth_stream_key_decode(m, data, size);
+    case AUTH_MSG_STREAM_KEY_CHECK:
+        return auth_stream_key_check_decode(m, data, size);
+    case AUTH_MSG_STREAM_KEY_OK:
+        return auth_stream_key_ok_decode(m, data, size);
     default:
         return -1;
     }
@@ -1558,6 +1865,14 @@ int auth_msg_encode(int id, const void *m, cm_buf_t *out)
         return auth_revocations_ok_encode(m, out);
     case AUTH_MSG_AUDIT:
         return auth_audit_encode(m, out);
+    case AUTH_MSG_STREAM_KEY_MINT:
+        return auth_stream_key_mint_encode(m, out);
+    case AUTH_MSG_STREAM_KEY:
+        return auth_stream_key_encode(m, out);
+    case AUTH_MSG_STREAM_KEY_CHECK:
+        return auth_stream_key_check_encode(m, out);
+    case AUTH_MSG_STREAM_KEY_OK:
+        return auth_stream_key_ok_encode(m, out);
     default:
         return -1;
     }
@@ -1610,6 +1925,18 @@ void auth_msg_print(int id, const void *m, FILE *out)
         break;
     case AUTH_MSG_AUDIT:
         auth_audit_print(m, out);
+        break;
+    case AUTH_MSG_STREAM_KEY_MINT:
+        auth_stream_key_mint_print(m, out);
+        break;
+    case AUTH_MSG_STREAM_KEY:
+        auth_stream_key_print(m, out);
+        break;
+    case AUTH_MSG_STREAM_KEY_CHECK:
+        auth_stream_key_check_print(m, out);
+        break;
+    case AUTH_MSG_STREAM_KEY_OK:
+        auth_stream_key_ok_print(m, out);
         break;
     default:
         fprintf(out, "auth.? id=%d\n", id);

@@ -44,6 +44,10 @@
 #define AUTH_MSG_REVOCATIONS 13
 #define AUTH_MSG_REVOCATIONS_OK 14
 #define AUTH_MSG_AUDIT 15
+#define AUTH_MSG_STREAM_KEY_MINT 16
+#define AUTH_MSG_STREAM_KEY 17
+#define AUTH_MSG_STREAM_KEY_CHECK 18
+#define AUTH_MSG_STREAM_KEY_OK 19
 
 /* LOGIN (1, request): Check credentials and open a session. Answered by TOKENS or ERROR
  * (UNAUTHORIZED, BUSY, INVALID). */
@@ -249,6 +253,56 @@ int auth_audit_encode(const struct auth_audit *m, cm_buf_t *out);
 int auth_audit_decode(struct auth_audit *m, const void *data, size_t size);
 void auth_audit_print(const struct auth_audit *m, FILE *out);
 
+/* STREAM_KEY_MINT (16, request): Gateway: a stream key for a user's session and a source.
+ * Answered by STREAM_KEY. */
+struct auth_stream_key_mint {
+    /* tag 1, required */
+    uint64_t user_id;
+    /* tag 2, required: sid of the caller's access token: the key dies with it */
+    char session_id[32 + 1];
+    /* tag 3, required */
+    uint64_t source_id;
+    /* tag 4: 0: the default (6 h) */
+    uint32_t ttl_s;
+};
+
+int auth_stream_key_mint_encode(const struct auth_stream_key_mint *m, cm_buf_t *out);
+int auth_stream_key_mint_decode(struct auth_stream_key_mint *m, const void *data, size_t size);
+void auth_stream_key_mint_print(const struct auth_stream_key_mint *m, FILE *out);
+
+/* STREAM_KEY (17, reply): A stream key (opaque, 256 random bits, base64url; auth keeps only its
+ * SHA-256). */
+struct auth_stream_key {
+    char key[64 + 1];   /* tag 1, required */
+    int64_t expires_ms; /* tag 2: ms since the epoch */
+};
+
+int auth_stream_key_encode(const struct auth_stream_key *m, cm_buf_t *out);
+int auth_stream_key_decode(struct auth_stream_key *m, const void *data, size_t size);
+void auth_stream_key_print(const struct auth_stream_key *m, FILE *out);
+
+/* STREAM_KEY_CHECK (18, request): stream-proxy: whose is this key? Answered by STREAM_KEY_OK, or
+ * ERROR UNAUTHORIZED (unknown, expired, or its session is dead). */
+struct auth_stream_key_check {
+    char key[128 + 1]; /* tag 1, required: as presented */
+};
+
+int auth_stream_key_check_encode(const struct auth_stream_key_check *m, cm_buf_t *out);
+int auth_stream_key_check_decode(struct auth_stream_key_check *m, const void *data, size_t size);
+void auth_stream_key_check_print(const struct auth_stream_key_check *m, FILE *out);
+
+/* STREAM_KEY_OK (19, reply): The key's owner and source. */
+struct auth_stream_key_ok {
+    uint64_t user_id;        /* tag 1, required */
+    uint64_t source_id;      /* tag 2, required */
+    char session_id[32 + 1]; /* tag 3 */
+    int64_t expires_ms;      /* tag 4 */
+};
+
+int auth_stream_key_ok_encode(const struct auth_stream_key_ok *m, cm_buf_t *out);
+int auth_stream_key_ok_decode(struct auth_stream_key_ok *m, const void *data, size_t size);
+void auth_stream_key_ok_print(const struct auth_stream_key_ok *m, FILE *out);
+
 /* Room for any message of the protocol, e.g. to decode into before dispatching. */
 union auth_msg {
     struct auth_login login;
@@ -266,6 +320,10 @@ union auth_msg {
     struct auth_revocations revocations;
     struct auth_revocations_ok revocations_ok;
     struct auth_audit audit;
+    struct auth_stream_key_mint stream_key_mint;
+    struct auth_stream_key stream_key;
+    struct auth_stream_key_check stream_key_check;
+    struct auth_stream_key_ok stream_key_ok;
 };
 
 /* The name of message `id` (e.g. "LOGIN"), or "?" when the protocol has none. Static. */

@@ -28,12 +28,134 @@
 #define DISCOVERY_PROTO 2
 #define DISCOVERY_VERSION 1
 
-/* Room for any message of the protocol, e.g. to decode into before dispatching. */
-union discovery_msg {
-    uint8_t unused_; /* no messages yet; C wants one member */
+/* Message numbers: never reused. */
+#define DISCOVERY_MSG_MOVIE_CREATE 1
+#define DISCOVERY_MSG_MOVIE 2
+#define DISCOVERY_MSG_MOVIE_GET 3
+#define DISCOVERY_MSG_SOURCE_ADD 4
+#define DISCOVERY_MSG_SOURCE 5
+#define DISCOVERY_MSG_SOURCE_GET 6
+#define DISCOVERY_MSG_SOURCE_SET_TORRENT 7
+
+/* MOVIE_CREATE (1, request): Admin: add a movie. Answered by MOVIE or ERROR (CONFLICT: the IMDb
+ * id exists, INVALID). */
+struct discovery_movie_create {
+    char imdb_id[16 + 1]; /* tag 1, required: tt + 7 or 8 digits */
+    char title[512 + 1];  /* tag 2 */
+    uint16_t year;        /* tag 3: 0: unknown */
 };
 
-/* The name of message `id` (e.g. "PING"), or "?" when the protocol has none. Static. */
+int discovery_movie_create_encode(const struct discovery_movie_create *m, cm_buf_t *out);
+int discovery_movie_create_decode(struct discovery_movie_create *m, const void *data, size_t size);
+void discovery_movie_create_print(const struct discovery_movie_create *m, FILE *out);
+
+/* MOVIE (2, reply): One movie, with its sources when asked (parallel lists, best score first). */
+struct discovery_movie {
+    uint64_t id;                        /* tag 1, required */
+    char imdb_id[16 + 1];               /* tag 2 */
+    char title[512 + 1];                /* tag 3 */
+    uint16_t year;                      /* tag 4 */
+    int64_t created_ms;                 /* tag 5 */
+    uint64_t source_ids[200];           /* tag 6 */
+    uint32_t source_ids_count;          /* items in source_ids, at most 200 */
+    char source_providers[200][32 + 1]; /* tag 7 */
+    uint32_t source_providers_count;    /* items in source_providers, at most 200 */
+    char source_qualities[200][8 + 1];  /* tag 8: SD HD FHD 2K 4K 8K or empty */
+    uint32_t source_qualities_count;    /* items in source_qualities, at most 200 */
+    char source_names[200][256 + 1];    /* tag 9 */
+    uint32_t source_names_count;        /* items in source_names, at most 200 */
+    uint64_t source_sizes[200];         /* tag 10: 0: unknown */
+    uint32_t source_sizes_count;        /* items in source_sizes, at most 200 */
+    bool source_has_torrent[200];       /* tag 11: metadata known */
+    uint32_t source_has_torrent_count;  /* items in source_has_torrent, at most 200 */
+};
+
+int discovery_movie_encode(const struct discovery_movie *m, cm_buf_t *out);
+int discovery_movie_decode(struct discovery_movie *m, const void *data, size_t size);
+void discovery_movie_print(const struct discovery_movie *m, FILE *out);
+
+/* MOVIE_GET (3, request): A movie by id. Answered by MOVIE or ERROR NOT_FOUND. */
+struct discovery_movie_get {
+    uint64_t id;          /* tag 1, required */
+    bool include_sources; /* tag 2 */
+};
+
+int discovery_movie_get_encode(const struct discovery_movie_get *m, cm_buf_t *out);
+int discovery_movie_get_decode(struct discovery_movie_get *m, const void *data, size_t size);
+void discovery_movie_get_print(const struct discovery_movie_get *m, FILE *out);
+
+/* SOURCE_ADD (4, request): Admin: add a source to a movie from a magnet or a .torrent. Answered
+ * by SOURCE or ERROR (NOT_FOUND movie, CONFLICT same info-hash, INVALID). */
+struct discovery_source_add {
+    uint64_t movie_id;      /* tag 1, required */
+    char magnet[65536 + 1]; /* tag 2: either this */
+    cm_iov_t torrent;       /* tag 3, borrowed from the frame: or this */
+};
+
+int discovery_source_add_encode(const struct discovery_source_add *m, cm_buf_t *out);
+int discovery_source_add_decode(struct discovery_source_add *m, const void *data, size_t size);
+void discovery_source_add_print(const struct discovery_source_add *m, FILE *out);
+
+/* SOURCE (5, reply): One source. The secret fields (info_hash, magnet, torrent) are filled only
+ * for SOURCE_GET with secrets = true. */
+struct discovery_source {
+    uint64_t id;                    /* tag 1, required */
+    uint64_t movie_id;              /* tag 2 */
+    char provider[32 + 1];          /* tag 3 */
+    char name[1024 + 1];            /* tag 4: torrent name */
+    char quality[8 + 1];            /* tag 5 */
+    uint64_t size;                  /* tag 6: 0: unknown */
+    char file_paths[1000][512 + 1]; /* tag 7: empty until metadata is known */
+    uint32_t file_paths_count;      /* items in file_paths, at most 1000 */
+    uint64_t file_sizes[1000];      /* tag 8 */
+    uint32_t file_sizes_count;      /* items in file_sizes, at most 1000 */
+    char info_hash[40 + 1];         /* tag 9: secret */
+    char magnet[65536 + 1];         /* tag 10: secret */
+    cm_iov_t torrent;               /* tag 11, borrowed from the frame: secret */
+    bool has_torrent;               /* tag 12 */
+    int64_t created_ms;             /* tag 13 */
+};
+
+int discovery_source_encode(const struct discovery_source *m, cm_buf_t *out);
+int discovery_source_decode(struct discovery_source *m, const void *data, size_t size);
+void discovery_source_print(const struct discovery_source *m, FILE *out);
+
+/* SOURCE_GET (6, request): A source by id. Answered by SOURCE or ERROR NOT_FOUND. */
+struct discovery_source_get {
+    uint64_t id;  /* tag 1, required */
+    bool secrets; /* tag 2: include info_hash, magnet and torrent (stream-proxy only) */
+};
+
+int discovery_source_get_encode(const struct discovery_source_get *m, cm_buf_t *out);
+int discovery_source_get_decode(struct discovery_source_get *m, const void *data, size_t size);
+void discovery_source_get_print(const struct discovery_source_get *m, FILE *out);
+
+/* SOURCE_SET_TORRENT (7, request): stream-proxy: the .torrent of a magnet-only source, fetched
+ * by a worker. Answered by SOURCE (without secrets) or ERROR (INVALID: not this source's
+ * info-hash). */
+struct discovery_source_set_torrent {
+    uint64_t id;      /* tag 1, required */
+    cm_iov_t torrent; /* tag 2, required, borrowed from the frame */
+};
+
+int discovery_source_set_torrent_encode(const struct discovery_source_set_torrent *m,
+                                        cm_buf_t *out);
+int discovery_source_set_torrent_decode(struct discovery_source_set_torrent *m, const void *data,
+                                        size_t size);
+void discovery_source_set_torrent_print(const struct discovery_source_set_torrent *m, FILE *out);
+
+/* Room for any message of the protocol, e.g. to decode into before dispatching. */
+union discovery_msg {
+    struct discovery_movie_create movie_create;
+    struct discovery_movie movie;
+    struct discovery_movie_get movie_get;
+    struct discovery_source_add source_add;
+    struct discovery_source source;
+    struct discovery_source_get source_get;
+    struct discovery_source_set_torrent source_set_torrent;
+};
+
+/* The name of message `id` (e.g. "MOVIE_CREATE"), or "?" when the protocol has none. Static. */
 const char *discovery_msg_name(int id);
 
 /* The functions above, chosen by message number: `m` points to the struct of message `id` (a

@@ -28,12 +28,112 @@
 #define STREAM_PROTO 3
 #define STREAM_VERSION 1
 
-/* Room for any message of the protocol, e.g. to decode into before dispatching. */
-union stream_msg {
-    uint8_t unused_; /* no messages yet; C wants one member */
+/* Message numbers: never reused. */
+#define STREAM_MSG_SESSIONS 1
+#define STREAM_MSG_SESSIONS_OK 2
+#define STREAM_MSG_SESSION_END 3
+#define STREAM_MSG_SESSION_END_OK 4
+#define STREAM_MSG_WORKERS 5
+#define STREAM_MSG_WORKERS_OK 6
+
+/* SESSIONS (1, request): Gateway: open streams of a user (user_id 0 with all = true:
+ * everyone's). Answered by SESSIONS_OK. */
+struct stream_sessions {
+    uint64_t user_id; /* tag 1 */
+    bool all;         /* tag 2: admin: every user's */
 };
 
-/* The name of message `id` (e.g. "PING"), or "?" when the protocol has none. Static. */
+int stream_sessions_encode(const struct stream_sessions *m, cm_buf_t *out);
+int stream_sessions_decode(struct stream_sessions *m, const void *data, size_t size);
+void stream_sessions_print(const struct stream_sessions *m, FILE *out);
+
+/* SESSIONS_OK (2, reply): Open streams as parallel lists. */
+struct stream_sessions_ok {
+    uint64_t ids[1000];         /* tag 1 */
+    uint32_t ids_count;         /* items in ids, at most 1000 */
+    uint64_t user_ids[1000];    /* tag 2 */
+    uint32_t user_ids_count;    /* items in user_ids, at most 1000 */
+    uint64_t source_ids[1000];  /* tag 3 */
+    uint32_t source_ids_count;  /* items in source_ids, at most 1000 */
+    uint64_t bytes[1000];       /* tag 4: bytes served */
+    uint32_t bytes_count;       /* items in bytes, at most 1000 */
+    int64_t started_ms[1000];   /* tag 5 */
+    uint32_t started_ms_count;  /* items in started_ms, at most 1000 */
+    int64_t active_ms[1000];    /* tag 6: last activity */
+    uint32_t active_ms_count;   /* items in active_ms, at most 1000 */
+    char workers[1000][64 + 1]; /* tag 7 */
+    uint32_t workers_count;     /* items in workers, at most 1000 */
+};
+
+int stream_sessions_ok_encode(const struct stream_sessions_ok *m, cm_buf_t *out);
+int stream_sessions_ok_decode(struct stream_sessions_ok *m, const void *data, size_t size);
+void stream_sessions_ok_print(const struct stream_sessions_ok *m, FILE *out);
+
+/* SESSION_END (3, request): Gateway: end a stream (its owner, or an admin with all = true).
+ * Answered by SESSION_END_OK or ERROR NOT_FOUND. */
+struct stream_session_end {
+    uint64_t id;      /* tag 1, required */
+    uint64_t user_id; /* tag 2 */
+    bool all;         /* tag 3 */
+};
+
+int stream_session_end_encode(const struct stream_session_end *m, cm_buf_t *out);
+int stream_session_end_decode(struct stream_session_end *m, const void *data, size_t size);
+void stream_session_end_print(const struct stream_session_end *m, FILE *out);
+
+/* SESSION_END_OK (4, reply): The stream is ended. */
+struct stream_session_end_ok {
+    uint8_t unused_; /* no fields yet; C wants one member */
+};
+
+int stream_session_end_ok_encode(const struct stream_session_end_ok *m, cm_buf_t *out);
+int stream_session_end_ok_decode(struct stream_session_end_ok *m, const void *data, size_t size);
+void stream_session_end_ok_print(const struct stream_session_end_ok *m, FILE *out);
+
+/* WORKERS (5, request): Gateway (admin): the pool. Answered by WORKERS_OK. */
+struct stream_workers {
+    uint8_t unused_; /* no fields yet; C wants one member */
+};
+
+int stream_workers_encode(const struct stream_workers *m, cm_buf_t *out);
+int stream_workers_decode(struct stream_workers *m, const void *data, size_t size);
+void stream_workers_print(const struct stream_workers *m, FILE *out);
+
+/* WORKERS_OK (6, reply): Live workers as parallel lists. */
+struct stream_workers_ok {
+    char ids[256][64 + 1];           /* tag 1 */
+    uint32_t ids_count;              /* items in ids, at most 256 */
+    uint32_t torrents[256];          /* tag 2 */
+    uint32_t torrents_count;         /* items in torrents, at most 256 */
+    uint32_t peers[256];             /* tag 3 */
+    uint32_t peers_count;            /* items in peers, at most 256 */
+    uint64_t down_bps[256];          /* tag 4 */
+    uint32_t down_bps_count;         /* items in down_bps, at most 256 */
+    uint64_t up_bps[256];            /* tag 5 */
+    uint32_t up_bps_count;           /* items in up_bps, at most 256 */
+    uint64_t free_cache_bytes[256];  /* tag 6 */
+    uint32_t free_cache_bytes_count; /* items in free_cache_bytes, at most 256 */
+    uint32_t streams[256];           /* tag 7: open streams */
+    uint32_t streams_count;          /* items in streams, at most 256 */
+    bool draining[256];              /* tag 8 */
+    uint32_t draining_count;         /* items in draining, at most 256 */
+};
+
+int stream_workers_ok_encode(const struct stream_workers_ok *m, cm_buf_t *out);
+int stream_workers_ok_decode(struct stream_workers_ok *m, const void *data, size_t size);
+void stream_workers_ok_print(const struct stream_workers_ok *m, FILE *out);
+
+/* Room for any message of the protocol, e.g. to decode into before dispatching. */
+union stream_msg {
+    struct stream_sessions sessions;
+    struct stream_sessions_ok sessions_ok;
+    struct stream_session_end session_end;
+    struct stream_session_end_ok session_end_ok;
+    struct stream_workers workers;
+    struct stream_workers_ok workers_ok;
+};
+
+/* The name of message `id` (e.g. "SESSIONS"), or "?" when the protocol has none. Static. */
 const char *stream_msg_name(int id);
 
 /* The functions above, chosen by message number: `m` points to the struct of message `id` (a

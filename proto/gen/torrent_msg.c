@@ -9,6 +9,16 @@
 
 /* --- Helpers --- */
 
+/* Read an unsigned integer that fits a uint16_t. */
+static int s_get_u16(cm_mp_reader_t *r, uint16_t *v)
+{
+    uint64_t u;
+    if (cm_mp_read_uint(r, &u) < 0 || u > UINT16_MAX)
+        return -1;
+    *v = (uint16_t)u;
+    return 0;
+}
+
 /* Read an unsigned integer that fits a uint32_t. */
 static int s_get_u32(cm_mp_reader_t *r, uint32_t *v)
 {
@@ -779,6 +789,581 @@ void torrent_status_ok_print(const struct torrent_status_ok *m, FILE *out)
     fputc('\n', out);
 }
 
+/* --- OPEN --- */
+
+int torrent_open_encode(const struct torrent_open *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->info_hash, 40 + 1))
+        return -1;
+    if (!s_bin_valid(&m->torrent, 16777216))
+        return -1;
+    if (!s_str_valid(m->magnet, 65536 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 4);
+    cm_mp_put_uint(&w, 1); /* info_hash */
+    cm_mp_put_cstr(&w, m->info_hash);
+    cm_mp_put_uint(&w, 2); /* torrent */
+    cm_mp_put_bin(&w, m->torrent.data, m->torrent.len);
+    cm_mp_put_uint(&w, 3); /* magnet */
+    cm_mp_put_cstr(&w, m->magnet);
+    cm_mp_put_uint(&w, 4); /* timeout_ms */
+    cm_mp_put_uint(&w, m->timeout_ms);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_open_decode(struct torrent_open *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* info_hash */
+            bit = 0x1;
+            rc = s_get_str(&r, m->info_hash, 40 + 1);
+            break;
+        case 2: /* torrent */
+            bit = 0x2;
+            rc = s_get_bin(&r, &m->torrent, 16777216);
+            break;
+        case 3: /* magnet */
+            bit = 0x4;
+            rc = s_get_str(&r, m->magnet, 65536 + 1);
+            break;
+        case 4: /* timeout_ms */
+            bit = 0x8;
+            rc = s_get_u32(&r, &m->timeout_ms);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: info_hash. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void torrent_open_print(const struct torrent_open *m, FILE *out)
+{
+    fputs("torrent.OPEN", out);
+    fputs(" info_hash=", out);
+    s_print_str(out, m->info_hash, 40 + 1);
+    fprintf(out, " torrent=<%zu bytes>", m->torrent.len);
+    fputs(" magnet=", out);
+    s_print_str(out, m->magnet, 65536 + 1);
+    fprintf(out, " timeout_ms=%" PRIu32, m->timeout_ms);
+    fputc('\n', out);
+}
+
+/* --- OPEN_OK --- */
+
+int torrent_open_ok_encode(const struct torrent_open_ok *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->info_hash, 40 + 1))
+        return -1;
+    if (!s_str_valid(m->name, 1024 + 1))
+        return -1;
+    if (m->file_paths_count > 1000)
+        return -1;
+    for (uint32_t i = 0; i < m->file_paths_count; i++) {
+        if (!s_str_valid(m->file_paths[i], 512 + 1))
+            return -1;
+    }
+    if (m->file_sizes_count > 1000)
+        return -1;
+    if (!s_bin_valid(&m->torrent, 16777216))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 8);
+    cm_mp_put_uint(&w, 1); /* info_hash */
+    cm_mp_put_cstr(&w, m->info_hash);
+    cm_mp_put_uint(&w, 2); /* name */
+    cm_mp_put_cstr(&w, m->name);
+    cm_mp_put_uint(&w, 3); /* piece_length */
+    cm_mp_put_uint(&w, m->piece_length);
+    cm_mp_put_uint(&w, 4); /* total_bytes */
+    cm_mp_put_uint(&w, m->total_bytes);
+    cm_mp_put_uint(&w, 5); /* file_paths */
+    cm_mp_put_array(&w, m->file_paths_count);
+    for (uint32_t i = 0; i < m->file_paths_count; i++)
+        cm_mp_put_cstr(&w, m->file_paths[i]);
+    cm_mp_put_uint(&w, 6); /* file_sizes */
+    cm_mp_put_array(&w, m->file_sizes_count);
+    for (uint32_t i = 0; i < m->file_sizes_count; i++)
+        cm_mp_put_uint(&w, m->file_sizes[i]);
+    cm_mp_put_uint(&w, 7); /* torrent */
+    cm_mp_put_bin(&w, m->torrent.data, m->torrent.len);
+    cm_mp_put_uint(&w, 8); /* files_total */
+    cm_mp_put_uint(&w, m->files_total);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_open_ok_decode(struct torrent_open_ok *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* info_hash */
+            bit = 0x1;
+            rc = s_get_str(&r, m->info_hash, 40 + 1);
+            break;
+        case 2: /* name */
+            bit = 0x2;
+            rc = s_get_str(&r, m->name, 1024 + 1);
+            break;
+        case 3: /* piece_length */
+            bit = 0x4;
+            rc = s_get_u32(&r, &m->piece_length);
+            break;
+        case 4: /* total_bytes */
+            bit = 0x8;
+            rc = cm_mp_read_uint(&r, &m->total_bytes);
+            break;
+        case 5: /* file_paths */
+            bit = 0x10;
+            rc = s_get_array(&r, 1000, &m->file_paths_count);
+            for (uint32_t j = 0; rc == 0 && j < m->file_paths_count; j++)
+                rc = s_get_str(&r, m->file_paths[j], 512 + 1);
+            break;
+        case 6: /* file_sizes */
+            bit = 0x20;
+            rc = s_get_array(&r, 1000, &m->file_sizes_count);
+            for (uint32_t j = 0; rc == 0 && j < m->file_sizes_count; j++)
+                rc = cm_mp_read_uint(&r, &m->file_sizes[j]);
+            break;
+        case 7: /* torrent */
+            bit = 0x40;
+            rc = s_get_bin(&r, &m->torrent, 16777216);
+            break;
+        case 8: /* files_total */
+            bit = 0x80;
+            rc = s_get_u32(&r, &m->files_total);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: info_hash. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void torrent_open_ok_print(const struct torrent_open_ok *m, FILE *out)
+{
+    fputs("torrent.OPEN_OK", out);
+    fputs(" info_hash=", out);
+    s_print_str(out, m->info_hash, 40 + 1);
+    fputs(" name=", out);
+    s_print_str(out, m->name, 1024 + 1);
+    fprintf(out, " piece_length=%" PRIu32, m->piece_length);
+    fprintf(out, " total_bytes=%" PRIu64, m->total_bytes);
+    fputs(" file_paths=[", out);
+    for (uint32_t i = 0; i < m->file_paths_count && i < 1000; i++) {
+        fputs(i ? "," : "", out);
+        s_print_str(out, m->file_paths[i], 512 + 1);
+    }
+    fputc(']', out);
+    fputs(" file_sizes=[", out);
+    for (uint32_t i = 0; i < m->file_sizes_count && i < 1000; i++)
+        fprintf(out, "%s%" PRIu64, i ? "," : "", m->file_sizes[i]);
+    fputc(']', out);
+    fprintf(out, " torrent=<%zu bytes>", m->torrent.len);
+    fprintf(out, " files_total=%" PRIu32, m->files_total);
+    fputc('\n', out);
+}
+
+/* --- READ --- */
+
+int torrent_read_encode(const struct torrent_read *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->info_hash, 40 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 6);
+    cm_mp_put_uint(&w, 1); /* stream_id */
+    cm_mp_put_uint(&w, m->stream_id);
+    cm_mp_put_uint(&w, 2); /* info_hash */
+    cm_mp_put_cstr(&w, m->info_hash);
+    cm_mp_put_uint(&w, 3); /* file */
+    cm_mp_put_uint(&w, m->file);
+    cm_mp_put_uint(&w, 4); /* offset */
+    cm_mp_put_uint(&w, m->offset);
+    cm_mp_put_uint(&w, 5); /* length */
+    cm_mp_put_uint(&w, m->length);
+    cm_mp_put_uint(&w, 6); /* credit */
+    cm_mp_put_uint(&w, m->credit);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_read_decode(struct torrent_read *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* stream_id */
+            bit = 0x1;
+            rc = cm_mp_read_uint(&r, &m->stream_id);
+            break;
+        case 2: /* info_hash */
+            bit = 0x2;
+            rc = s_get_str(&r, m->info_hash, 40 + 1);
+            break;
+        case 3: /* file */
+            bit = 0x4;
+            rc = s_get_u32(&r, &m->file);
+            break;
+        case 4: /* offset */
+            bit = 0x8;
+            rc = cm_mp_read_uint(&r, &m->offset);
+            break;
+        case 5: /* length */
+            bit = 0x10;
+            rc = cm_mp_read_uint(&r, &m->length);
+            break;
+        case 6: /* credit */
+            bit = 0x20;
+            rc = cm_mp_read_uint(&r, &m->credit);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: stream_id, info_hash, length. */
+    if ((seen & 0x13) != 0x13)
+        return -1;
+    return 0;
+}
+
+void torrent_read_print(const struct torrent_read *m, FILE *out)
+{
+    fputs("torrent.READ", out);
+    fprintf(out, " stream_id=%" PRIu64, m->stream_id);
+    fputs(" info_hash=", out);
+    s_print_str(out, m->info_hash, 40 + 1);
+    fprintf(out, " file=%" PRIu32, m->file);
+    fprintf(out, " offset=%" PRIu64, m->offset);
+    fprintf(out, " length=%" PRIu64, m->length);
+    fprintf(out, " credit=%" PRIu64, m->credit);
+    fputc('\n', out);
+}
+
+/* --- CHUNK --- */
+
+int torrent_chunk_encode(const struct torrent_chunk *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 2);
+    cm_mp_put_uint(&w, 1); /* stream_id */
+    cm_mp_put_uint(&w, m->stream_id);
+    cm_mp_put_uint(&w, 2); /* offset */
+    cm_mp_put_uint(&w, m->offset);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_chunk_decode(struct torrent_chunk *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* stream_id */
+            bit = 0x1;
+            rc = cm_mp_read_uint(&r, &m->stream_id);
+            break;
+        case 2: /* offset */
+            bit = 0x2;
+            rc = cm_mp_read_uint(&r, &m->offset);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: stream_id, offset. */
+    if ((seen & 0x3) != 0x3)
+        return -1;
+    return 0;
+}
+
+void torrent_chunk_print(const struct torrent_chunk *m, FILE *out)
+{
+    fputs("torrent.CHUNK", out);
+    fprintf(out, " stream_id=%" PRIu64, m->stream_id);
+    fprintf(out, " offset=%" PRIu64, m->offset);
+    fputc('\n', out);
+}
+
+/* --- READ_END --- */
+
+int torrent_read_end_encode(const struct torrent_read_end *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->reason, 256 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 3);
+    cm_mp_put_uint(&w, 1); /* stream_id */
+    cm_mp_put_uint(&w, m->stream_id);
+    cm_mp_put_uint(&w, 2); /* status */
+    cm_mp_put_uint(&w, m->status);
+    cm_mp_put_uint(&w, 3); /* reason */
+    cm_mp_put_cstr(&w, m->reason);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_read_end_decode(struct torrent_read_end *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* stream_id */
+            bit = 0x1;
+            rc = cm_mp_read_uint(&r, &m->stream_id);
+            break;
+        case 2: /* status */
+            bit = 0x2;
+            rc = s_get_u16(&r, &m->status);
+            break;
+        case 3: /* reason */
+            bit = 0x4;
+            rc = s_get_str(&r, m->reason, 256 + 1);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: stream_id. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void torrent_read_end_print(const struct torrent_read_end *m, FILE *out)
+{
+    fputs("torrent.READ_END", out);
+    fprintf(out, " stream_id=%" PRIu64, m->stream_id);
+    fprintf(out, " status=%u", (unsigned)m->status);
+    fputs(" reason=", out);
+    s_print_str(out, m->reason, 256 + 1);
+    fputc('\n', out);
+}
+
+/* --- STREAM_CREDIT --- */
+
+int torrent_stream_credit_encode(const struct torrent_stream_credit *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 2);
+    cm_mp_put_uint(&w, 1); /* stream_id */
+    cm_mp_put_uint(&w, m->stream_id);
+    cm_mp_put_uint(&w, 2); /* bytes */
+    cm_mp_put_uint(&w, m->bytes);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_stream_credit_decode(struct torrent_stream_credit *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* stream_id */
+            bit = 0x1;
+            rc = cm_mp_read_uint(&r, &m->stream_id);
+            break;
+        case 2: /* bytes */
+            bit = 0x2;
+            rc = cm_mp_read_uint(&r, &m->bytes);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: stream_id, bytes. */
+    if ((seen & 0x3) != 0x3)
+        return -1;
+    return 0;
+}
+
+void torrent_stream_credit_print(const struct torrent_stream_credit *m, FILE *out)
+{
+    fputs("torrent.STREAM_CREDIT", out);
+    fprintf(out, " stream_id=%" PRIu64, m->stream_id);
+    fprintf(out, " bytes=%" PRIu64, m->bytes);
+    fputc('\n', out);
+}
+
+/* --- CLOSE --- */
+
+int torrent_close_encode(const struct torrent_close *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 1);
+    cm_mp_put_uint(&w, 1); /* stream_id */
+    cm_mp_put_uint(&w, m->stream_id);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_close_decode(struct torrent_close *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* stream_id */
+            bit = 0x1;
+            rc = cm_mp_read_uint(&r, &m->stream_id);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: stream_id. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void torrent_close_print(const struct torrent_close *m, FILE *out)
+{
+    fputs("torrent.CLOSE", out);
+    fprintf(out, " stream_id=%" PRIu64, m->stream_id);
+    fputc('\n', out);
+}
+
 /* --- Protocol --- */
 
 static const struct cm_proto_msg s_msgs[] = {
@@ -790,6 +1375,13 @@ static const struct cm_proto_msg s_msgs[] = {
     {.id = TORRENT_MSG_SCRAPE_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "SCRAPE_OK"},
     {.id = TORRENT_MSG_STATUS, .kind = CM_MSG_REQUEST, .payload = 0, .name = "STATUS"},
     {.id = TORRENT_MSG_STATUS_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "STATUS_OK"},
+    {.id = TORRENT_MSG_OPEN, .kind = CM_MSG_REQUEST, .payload = 0, .name = "OPEN"},
+    {.id = TORRENT_MSG_OPEN_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "OPEN_OK"},
+    {.id = TORRENT_MSG_READ, .kind = CM_MSG_EVENT, .payload = 0, .name = "READ"},
+    {.id = TORRENT_MSG_CHUNK, .kind = CM_MSG_EVENT, .payload = 1, .name = "CHUNK"},
+    {.id = TORRENT_MSG_READ_END, .kind = CM_MSG_EVENT, .payload = 0, .name = "READ_END"},
+    {.id = TORRENT_MSG_STREAM_CREDIT, .kind = CM_MSG_EVENT, .payload = 0, .name = "STREAM_CREDIT"},
+    {.id = TORRENT_MSG_CLOSE, .kind = CM_MSG_EVENT, .payload = 0, .name = "CLOSE"},
 };
 
 const struct cm_proto torrent_proto = {
@@ -825,6 +1417,20 @@ int torrent_msg_decode(int id, void *m, const void *data, size_t size)
         return torrent_status_decode(m, data, size);
     case TORRENT_MSG_STATUS_OK:
         return torrent_status_ok_decode(m, data, size);
+    case TORRENT_MSG_OPEN:
+        return torrent_open_decode(m, data, size);
+    case TORRENT_MSG_OPEN_OK:
+        return torrent_open_ok_decode(m, data, size);
+    case TORRENT_MSG_READ:
+        return torrent_read_decode(m, data, size);
+    case TORRENT_MSG_CHUNK:
+        return torrent_chunk_decode(m, data, size);
+    case TORRENT_MSG_READ_END:
+        return torrent_read_end_decode(m, data, size);
+    case TORRENT_MSG_STREAM_CREDIT:
+        return torrent_stream_credit_decode(m, data, size);
+    case TORRENT_MSG_CLOSE:
+        return torrent_close_decode(m, data, size);
     default:
         return -1;
     }
@@ -849,6 +1455,20 @@ int torrent_msg_encode(int id, const void *m, cm_buf_t *out)
         return torrent_status_encode(m, out);
     case TORRENT_MSG_STATUS_OK:
         return torrent_status_ok_encode(m, out);
+    case TORRENT_MSG_OPEN:
+        return torrent_open_encode(m, out);
+    case TORRENT_MSG_OPEN_OK:
+        return torrent_open_ok_encode(m, out);
+    case TORRENT_MSG_READ:
+        return torrent_read_encode(m, out);
+    case TORRENT_MSG_CHUNK:
+        return torrent_chunk_encode(m, out);
+    case TORRENT_MSG_READ_END:
+        return torrent_read_end_encode(m, out);
+    case TORRENT_MSG_STREAM_CREDIT:
+        return torrent_stream_credit_encode(m, out);
+    case TORRENT_MSG_CLOSE:
+        return torrent_close_encode(m, out);
     default:
         return -1;
     }
@@ -880,6 +1500,27 @@ void torrent_msg_print(int id, const void *m, FILE *out)
         break;
     case TORRENT_MSG_STATUS_OK:
         torrent_status_ok_print(m, out);
+        break;
+    case TORRENT_MSG_OPEN:
+        torrent_open_print(m, out);
+        break;
+    case TORRENT_MSG_OPEN_OK:
+        torrent_open_ok_print(m, out);
+        break;
+    case TORRENT_MSG_READ:
+        torrent_read_print(m, out);
+        break;
+    case TORRENT_MSG_CHUNK:
+        torrent_chunk_print(m, out);
+        break;
+    case TORRENT_MSG_READ_END:
+        torrent_read_end_print(m, out);
+        break;
+    case TORRENT_MSG_STREAM_CREDIT:
+        torrent_stream_credit_print(m, out);
+        break;
+    case TORRENT_MSG_CLOSE:
+        torrent_close_print(m, out);
         break;
     default:
         fprintf(out, "torrent.? id=%d\n", id);

@@ -37,6 +37,13 @@
 #define TORRENT_MSG_SCRAPE_OK 6
 #define TORRENT_MSG_STATUS 7
 #define TORRENT_MSG_STATUS_OK 8
+#define TORRENT_MSG_OPEN 9
+#define TORRENT_MSG_OPEN_OK 10
+#define TORRENT_MSG_READ 11
+#define TORRENT_MSG_CHUNK 12
+#define TORRENT_MSG_READ_END 13
+#define TORRENT_MSG_STREAM_CREDIT 14
+#define TORRENT_MSG_CLOSE 15
 
 /* READY (1, event): Worker to proxy, on connect: the worker joins the pool. */
 struct torrent_ready {
@@ -149,6 +156,113 @@ int torrent_status_ok_encode(const struct torrent_status_ok *m, cm_buf_t *out);
 int torrent_status_ok_decode(struct torrent_status_ok *m, const void *data, size_t size);
 void torrent_status_ok_print(const struct torrent_status_ok *m, FILE *out);
 
+/* OPEN (9, request): Proxy to worker: load a torrent (if needed) for streaming and answer its
+ * file list; answered by OPEN_OK or ERROR (TIMEOUT when no metadata came). */
+struct torrent_open {
+    /* tag 1, required: lower-case hex */
+    char info_hash[40 + 1];
+    /* tag 2, borrowed from the frame: .torrent bytes when known (preferred) */
+    cm_iov_t torrent;
+    /* tag 3: else the magnet (its tr= trackers are used) */
+    char magnet[65536 + 1];
+    /* tag 4: metadata wait (0: the worker's default) */
+    uint32_t timeout_ms;
+};
+
+int torrent_open_encode(const struct torrent_open *m, cm_buf_t *out);
+int torrent_open_decode(struct torrent_open *m, const void *data, size_t size);
+void torrent_open_print(const struct torrent_open *m, FILE *out);
+
+/* OPEN_OK (10, reply): Worker to proxy: the torrent's layout. Files in metainfo order; the byte
+ * stream is their concatenation. */
+struct torrent_open_ok {
+    /* tag 1, required: lower-case hex */
+    char info_hash[40 + 1];
+    /* tag 2: torrent name */
+    char name[1024 + 1];
+    /* tag 3: bytes per piece */
+    uint32_t piece_length;
+    /* tag 4: payload size */
+    uint64_t total_bytes;
+    /* tag 5: path of each file, '/'-joined (at most 1000 files are listed) */
+    char file_paths[1000][512 + 1];
+    /* items in file_paths, at most 1000 */
+    uint32_t file_paths_count;
+    /* tag 6: size of each file */
+    uint64_t file_sizes[1000];
+    /* items in file_sizes, at most 1000 */
+    uint32_t file_sizes_count;
+    /* tag 7, borrowed from the frame: .torrent bytes (for a magnet: made from the fetched
+     * metadata) */
+    cm_iov_t torrent;
+    /* tag 8: files in the torrent (may exceed the listed ones) */
+    uint32_t files_total;
+};
+
+int torrent_open_ok_encode(const struct torrent_open_ok *m, cm_buf_t *out);
+int torrent_open_ok_decode(struct torrent_open_ok *m, const void *data, size_t size);
+void torrent_open_ok_print(const struct torrent_open_ok *m, FILE *out);
+
+/* READ (11, event): Proxy to worker: stream bytes of one file of an opened torrent, as CHUNK
+ * events under credit, then READ_END. A new READ with the same stream id replaces the old one (a
+ * seek). */
+struct torrent_read {
+    uint64_t stream_id;     /* tag 1, required: chosen by the proxy, unique per proxy */
+    char info_hash[40 + 1]; /* tag 2, required: an opened torrent */
+    uint32_t file;          /* tag 3: file index */
+    uint64_t offset;        /* tag 4: first byte, within the file */
+    uint64_t length;        /* tag 5, required: bytes wanted */
+    uint64_t credit;        /* tag 6: bytes the worker may send before more credit */
+};
+
+int torrent_read_encode(const struct torrent_read *m, cm_buf_t *out);
+int torrent_read_decode(struct torrent_read *m, const void *data, size_t size);
+void torrent_read_print(const struct torrent_read *m, FILE *out);
+
+/* CHUNK (12, event, with a payload frame): Worker to proxy: verified bytes of a read, in order;
+ * the bytes are the payload frame. */
+struct torrent_chunk {
+    uint64_t stream_id; /* tag 1, required */
+    uint64_t offset;    /* tag 2, required: file offset of the payload's first byte */
+};
+
+int torrent_chunk_encode(const struct torrent_chunk *m, cm_buf_t *out);
+int torrent_chunk_decode(struct torrent_chunk *m, const void *data, size_t size);
+void torrent_chunk_print(const struct torrent_chunk *m, FILE *out);
+
+/* READ_END (13, event): Worker to proxy: a read is over: every byte sent (status 0), or it
+ * failed (a cm_status_t and a sentence). */
+struct torrent_read_end {
+    uint64_t stream_id;   /* tag 1, required */
+    uint16_t status;      /* tag 2: 0 = done, else cm_status_t */
+    char reason[256 + 1]; /* tag 3: why it failed */
+};
+
+int torrent_read_end_encode(const struct torrent_read_end *m, cm_buf_t *out);
+int torrent_read_end_decode(struct torrent_read_end *m, const void *data, size_t size);
+void torrent_read_end_print(const struct torrent_read_end *m, FILE *out);
+
+/* STREAM_CREDIT (14, event): Proxy to worker: the client drained bytes; the worker may send this
+ * many more on the stream. */
+struct torrent_stream_credit {
+    uint64_t stream_id; /* tag 1, required */
+    uint64_t bytes;     /* tag 2, required: added to the stream's credit */
+};
+
+int torrent_stream_credit_encode(const struct torrent_stream_credit *m, cm_buf_t *out);
+int torrent_stream_credit_decode(struct torrent_stream_credit *m, const void *data, size_t size);
+void torrent_stream_credit_print(const struct torrent_stream_credit *m, FILE *out);
+
+/* CLOSE (15, event): Proxy to worker: the reader is gone (client closed, seek done elsewhere):
+ * drop the read and its deadlines. */
+struct torrent_close {
+    uint64_t stream_id; /* tag 1, required */
+};
+
+int torrent_close_encode(const struct torrent_close *m, cm_buf_t *out);
+int torrent_close_decode(struct torrent_close *m, const void *data, size_t size);
+void torrent_close_print(const struct torrent_close *m, FILE *out);
+
 /* Room for any message of the protocol, e.g. to decode into before dispatching. */
 union torrent_msg {
     struct torrent_ready ready;
@@ -159,6 +273,13 @@ union torrent_msg {
     struct torrent_scrape_ok scrape_ok;
     struct torrent_status status;
     struct torrent_status_ok status_ok;
+    struct torrent_open open;
+    struct torrent_open_ok open_ok;
+    struct torrent_read read;
+    struct torrent_chunk chunk;
+    struct torrent_read_end read_end;
+    struct torrent_stream_credit stream_credit;
+    struct torrent_close close;
 };
 
 /* The name of message `id` (e.g. "READY"), or "?" when the protocol has none. Static. */

@@ -917,6 +917,139 @@ static void s_test_audit(cm_buf_t *enc)
     ok(s_refused(AUTH_MSG_AUDIT, &a), s_name("AUDIT", "detail not UTF-8 refused"));
 }
 
+/* --- STREAM_KEY_MINT --- */
+
+/* The schema's test values. */
+static void s_fill_stream_key_mint(struct auth_stream_key_mint *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->user_id = UINT64_C(42);
+    memcpy(m->session_id, "9f86d081884c7d659a2feaa0c55ad015", 32);
+    m->source_id = UINT64_C(3);
+    m->ttl_s = 21600;
+}
+
+static void s_test_stream_key_mint(cm_buf_t *enc)
+{
+    struct auth_stream_key_mint a, b;
+
+    s_fill_stream_key_mint(&a);
+    s_round_trip(AUTH_MSG_STREAM_KEY_MINT, &a, &b, enc);
+    ok(b.user_id == a.user_id, s_name("STREAM_KEY_MINT", "user_id"));
+    is_str(b.session_id, a.session_id, s_name("STREAM_KEY_MINT", "session_id"));
+    ok(b.source_id == a.source_id, s_name("STREAM_KEY_MINT", "source_id"));
+    ok(b.ttl_s == a.ttl_s, s_name("STREAM_KEY_MINT", "ttl_s"));
+    s_golden(enc, "STREAM_KEY_MINT");
+    s_print(AUTH_MSG_STREAM_KEY_MINT, &b);
+
+    s_fill_stream_key_mint(&a);
+    memset(a.session_id, 'x', 32);
+    ok(s_cycle(AUTH_MSG_STREAM_KEY_MINT, &a, &b),
+       s_name("STREAM_KEY_MINT", "session_id at its max"));
+    a.session_id[32] = 'x'; /* no NUL left */
+    ok(s_refused(AUTH_MSG_STREAM_KEY_MINT, &a),
+       s_name("STREAM_KEY_MINT", "session_id past its max refused"));
+    memcpy(a.session_id, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(AUTH_MSG_STREAM_KEY_MINT, &a),
+       s_name("STREAM_KEY_MINT", "session_id not UTF-8 refused"));
+}
+
+/* --- STREAM_KEY --- */
+
+/* The schema's test values. */
+static void s_fill_stream_key(struct auth_stream_key *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->key, "q0Z3mJvKx1a2b3c4d5e6f7g8h9i0jklmnopqrstuvwx", 43);
+    m->expires_ms = INT64_C(1764021600000);
+}
+
+static void s_test_stream_key(cm_buf_t *enc)
+{
+    struct auth_stream_key a, b;
+
+    s_fill_stream_key(&a);
+    s_round_trip(AUTH_MSG_STREAM_KEY, &a, &b, enc);
+    is_str(b.key, a.key, s_name("STREAM_KEY", "key"));
+    ok(b.expires_ms == a.expires_ms, s_name("STREAM_KEY", "expires_ms"));
+    s_golden(enc, "STREAM_KEY");
+    s_print(AUTH_MSG_STREAM_KEY, &b);
+
+    s_fill_stream_key(&a);
+    memset(a.key, 'x', 64);
+    ok(s_cycle(AUTH_MSG_STREAM_KEY, &a, &b), s_name("STREAM_KEY", "key at its max"));
+    a.key[64] = 'x'; /* no NUL left */
+    ok(s_refused(AUTH_MSG_STREAM_KEY, &a), s_name("STREAM_KEY", "key past its max refused"));
+    memcpy(a.key, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(AUTH_MSG_STREAM_KEY, &a), s_name("STREAM_KEY", "key not UTF-8 refused"));
+}
+
+/* --- STREAM_KEY_CHECK --- */
+
+/* The schema's test values. */
+static void s_fill_stream_key_check(struct auth_stream_key_check *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->key, "q0Z3mJvKx1a2b3c4d5e6f7g8h9i0jklmnopqrstuvwx", 43);
+}
+
+static void s_test_stream_key_check(cm_buf_t *enc)
+{
+    struct auth_stream_key_check a, b;
+
+    s_fill_stream_key_check(&a);
+    s_round_trip(AUTH_MSG_STREAM_KEY_CHECK, &a, &b, enc);
+    is_str(b.key, a.key, s_name("STREAM_KEY_CHECK", "key"));
+    s_golden(enc, "STREAM_KEY_CHECK");
+    s_print(AUTH_MSG_STREAM_KEY_CHECK, &b);
+
+    s_fill_stream_key_check(&a);
+    memset(a.key, 'x', 128);
+    ok(s_cycle(AUTH_MSG_STREAM_KEY_CHECK, &a, &b), s_name("STREAM_KEY_CHECK", "key at its max"));
+    a.key[128] = 'x'; /* no NUL left */
+    ok(s_refused(AUTH_MSG_STREAM_KEY_CHECK, &a),
+       s_name("STREAM_KEY_CHECK", "key past its max refused"));
+    memcpy(a.key, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(AUTH_MSG_STREAM_KEY_CHECK, &a),
+       s_name("STREAM_KEY_CHECK", "key not UTF-8 refused"));
+}
+
+/* --- STREAM_KEY_OK --- */
+
+/* The schema's test values. */
+static void s_fill_stream_key_ok(struct auth_stream_key_ok *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->user_id = UINT64_C(42);
+    m->source_id = UINT64_C(3);
+    memcpy(m->session_id, "9f86d081884c7d659a2feaa0c55ad015", 32);
+    m->expires_ms = INT64_C(1764021600000);
+}
+
+static void s_test_stream_key_ok(cm_buf_t *enc)
+{
+    struct auth_stream_key_ok a, b;
+
+    s_fill_stream_key_ok(&a);
+    s_round_trip(AUTH_MSG_STREAM_KEY_OK, &a, &b, enc);
+    ok(b.user_id == a.user_id, s_name("STREAM_KEY_OK", "user_id"));
+    ok(b.source_id == a.source_id, s_name("STREAM_KEY_OK", "source_id"));
+    is_str(b.session_id, a.session_id, s_name("STREAM_KEY_OK", "session_id"));
+    ok(b.expires_ms == a.expires_ms, s_name("STREAM_KEY_OK", "expires_ms"));
+    s_golden(enc, "STREAM_KEY_OK");
+    s_print(AUTH_MSG_STREAM_KEY_OK, &b);
+
+    s_fill_stream_key_ok(&a);
+    memset(a.session_id, 'x', 32);
+    ok(s_cycle(AUTH_MSG_STREAM_KEY_OK, &a, &b), s_name("STREAM_KEY_OK", "session_id at its max"));
+    a.session_id[32] = 'x'; /* no NUL left */
+    ok(s_refused(AUTH_MSG_STREAM_KEY_OK, &a),
+       s_name("STREAM_KEY_OK", "session_id past its max refused"));
+    memcpy(a.session_id, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(AUTH_MSG_STREAM_KEY_OK, &a),
+       s_name("STREAM_KEY_OK", "session_id not UTF-8 refused"));
+}
+
 /* --- Protocol --- */
 
 static void s_test_protocol(void)
@@ -928,7 +1061,7 @@ static void s_test_protocol(void)
     is_int(auth_proto.id, AUTH_PROTO, "auth: protocol number");
     is_int(auth_proto.version, AUTH_VERSION, "auth: version");
     is_str(auth_proto.name, "auth", "auth: name");
-    is_int(auth_proto.nmsgs, 15, "auth: 15 messages");
+    is_int(auth_proto.nmsgs, 19, "auth: 19 messages");
     const struct cm_proto_msg *d = cm_proto_find(&auth_proto, AUTH_MSG_LOGIN);
     ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "LOGIN: descriptor");
     is_str(auth_msg_name(AUTH_MSG_LOGIN), "LOGIN", "LOGIN: name");
@@ -974,10 +1107,22 @@ static void s_test_protocol(void)
     d = cm_proto_find(&auth_proto, AUTH_MSG_AUDIT);
     ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "AUDIT: descriptor");
     is_str(auth_msg_name(AUTH_MSG_AUDIT), "AUDIT", "AUDIT: name");
-    is_str(auth_msg_name(16), "?", "auth: unknown id has no name");
+    d = cm_proto_find(&auth_proto, AUTH_MSG_STREAM_KEY_MINT);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "STREAM_KEY_MINT: descriptor");
+    is_str(auth_msg_name(AUTH_MSG_STREAM_KEY_MINT), "STREAM_KEY_MINT", "STREAM_KEY_MINT: name");
+    d = cm_proto_find(&auth_proto, AUTH_MSG_STREAM_KEY);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "STREAM_KEY: descriptor");
+    is_str(auth_msg_name(AUTH_MSG_STREAM_KEY), "STREAM_KEY", "STREAM_KEY: name");
+    d = cm_proto_find(&auth_proto, AUTH_MSG_STREAM_KEY_CHECK);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "STREAM_KEY_CHECK: descriptor");
+    is_str(auth_msg_name(AUTH_MSG_STREAM_KEY_CHECK), "STREAM_KEY_CHECK", "STREAM_KEY_CHECK: name");
+    d = cm_proto_find(&auth_proto, AUTH_MSG_STREAM_KEY_OK);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "STREAM_KEY_OK: descriptor");
+    is_str(auth_msg_name(AUTH_MSG_STREAM_KEY_OK), "STREAM_KEY_OK", "STREAM_KEY_OK: name");
+    is_str(auth_msg_name(20), "?", "auth: unknown id has no name");
     is_str(auth_msg_name(-1), "?", "auth: negative id has no name");
-    is_int(auth_msg_decode(16, &u, "\x80", 1), -1, "auth: unknown id: no decode");
-    is_int(auth_msg_encode(16, &u, enc), -1, "auth: unknown id: no encode");
+    is_int(auth_msg_decode(20, &u, "\x80", 1), -1, "auth: unknown id: no decode");
+    is_int(auth_msg_encode(20, &u, enc), -1, "auth: unknown id: no encode");
     cm_buf_destroy(&enc);
 }
 
@@ -1001,6 +1146,10 @@ int main(void)
     s_test_revocations(enc);
     s_test_revocations_ok(enc);
     s_test_audit(enc);
+    s_test_stream_key_mint(enc);
+    s_test_stream_key(enc);
+    s_test_stream_key_check(enc);
+    s_test_stream_key_ok(enc);
     cm_buf_destroy(&enc);
     return done_testing();
 }

@@ -471,6 +471,275 @@ static void s_test_status_ok(cm_buf_t *enc)
     ok(s_refused(TORRENT_MSG_STATUS_OK, &a), s_name("STATUS_OK", "listen not UTF-8 refused"));
 }
 
+/* --- OPEN --- */
+
+/* The schema's test values. */
+static void s_fill_open(struct torrent_open *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->info_hash, "0123456789abcdef0123456789abcdef01234567", 40);
+    m->torrent.data = "d4:infod4:name1:aee";
+    m->torrent.len = 19;
+    memcpy(m->magnet, "magnet:\?xt=urn:btih:0123456789abcdef0123456789abcdef01234567", 60);
+    m->timeout_ms = 30000;
+}
+
+static void s_test_open(cm_buf_t *enc)
+{
+    struct torrent_open a, b;
+
+    s_fill_open(&a);
+    s_round_trip(TORRENT_MSG_OPEN, &a, &b, enc);
+    is_str(b.info_hash, a.info_hash, s_name("OPEN", "info_hash"));
+    ok(s_iov_eq(&b.torrent, &a.torrent), s_name("OPEN", "torrent"));
+    is_str(b.magnet, a.magnet, s_name("OPEN", "magnet"));
+    ok(b.timeout_ms == a.timeout_ms, s_name("OPEN", "timeout_ms"));
+    s_golden(enc, "OPEN");
+    s_print(TORRENT_MSG_OPEN, &b);
+
+    s_fill_open(&a);
+    memset(a.info_hash, 'x', 40);
+    ok(s_cycle(TORRENT_MSG_OPEN, &a, &b), s_name("OPEN", "info_hash at its max"));
+    a.info_hash[40] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_OPEN, &a), s_name("OPEN", "info_hash past its max refused"));
+    memcpy(a.info_hash, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_OPEN, &a), s_name("OPEN", "info_hash not UTF-8 refused"));
+
+    s_fill_open(&a);
+    a.torrent.data = s_zeros;
+    a.torrent.len = 16777216;
+    ok(s_cycle(TORRENT_MSG_OPEN, &a, &b), s_name("OPEN", "torrent at its max"));
+    a.torrent.len = 16777217;
+    ok(s_refused(TORRENT_MSG_OPEN, &a), s_name("OPEN", "torrent past its max refused"));
+    a.torrent.data = NULL;
+    a.torrent.len = 1;
+    ok(s_refused(TORRENT_MSG_OPEN, &a), s_name("OPEN", "torrent without data refused"));
+
+    s_fill_open(&a);
+    memset(a.magnet, 'x', 65536);
+    ok(s_cycle(TORRENT_MSG_OPEN, &a, &b), s_name("OPEN", "magnet at its max"));
+    a.magnet[65536] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_OPEN, &a), s_name("OPEN", "magnet past its max refused"));
+    memcpy(a.magnet, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_OPEN, &a), s_name("OPEN", "magnet not UTF-8 refused"));
+}
+
+/* --- OPEN_OK --- */
+
+/* The schema's test values. */
+static void s_fill_open_ok(struct torrent_open_ok *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->info_hash, "0123456789abcdef0123456789abcdef01234567", 40);
+    memcpy(m->name, "Big Buck Bunny", 14);
+    m->piece_length = 262144;
+    m->total_bytes = UINT64_C(276445467);
+    memcpy(m->file_paths[0], "Big Buck Bunny/bbb.mp4", 22);
+    m->file_paths_count = 1;
+    m->file_sizes[0] = UINT64_C(276445467);
+    m->file_sizes_count = 1;
+    m->torrent.data = "d4:infod4:name1:aee";
+    m->torrent.len = 19;
+    m->files_total = 1;
+}
+
+static void s_test_open_ok(cm_buf_t *enc)
+{
+    struct torrent_open_ok a, b;
+
+    s_fill_open_ok(&a);
+    s_round_trip(TORRENT_MSG_OPEN_OK, &a, &b, enc);
+    is_str(b.info_hash, a.info_hash, s_name("OPEN_OK", "info_hash"));
+    is_str(b.name, a.name, s_name("OPEN_OK", "name"));
+    ok(b.piece_length == a.piece_length, s_name("OPEN_OK", "piece_length"));
+    ok(b.total_bytes == a.total_bytes, s_name("OPEN_OK", "total_bytes"));
+    is_int(b.file_paths_count, a.file_paths_count, s_name("OPEN_OK", "file_paths_count"));
+    ok(SAME_ARRAY(b.file_paths, a.file_paths), s_name("OPEN_OK", "file_paths"));
+    is_int(b.file_sizes_count, a.file_sizes_count, s_name("OPEN_OK", "file_sizes_count"));
+    ok(SAME_ARRAY(b.file_sizes, a.file_sizes), s_name("OPEN_OK", "file_sizes"));
+    ok(s_iov_eq(&b.torrent, &a.torrent), s_name("OPEN_OK", "torrent"));
+    ok(b.files_total == a.files_total, s_name("OPEN_OK", "files_total"));
+    s_golden(enc, "OPEN_OK");
+    s_print(TORRENT_MSG_OPEN_OK, &b);
+
+    s_fill_open_ok(&a);
+    memset(a.info_hash, 'x', 40);
+    ok(s_cycle(TORRENT_MSG_OPEN_OK, &a, &b), s_name("OPEN_OK", "info_hash at its max"));
+    a.info_hash[40] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_OPEN_OK, &a), s_name("OPEN_OK", "info_hash past its max refused"));
+    memcpy(a.info_hash, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_OPEN_OK, &a), s_name("OPEN_OK", "info_hash not UTF-8 refused"));
+
+    s_fill_open_ok(&a);
+    memset(a.name, 'x', 1024);
+    ok(s_cycle(TORRENT_MSG_OPEN_OK, &a, &b), s_name("OPEN_OK", "name at its max"));
+    a.name[1024] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_OPEN_OK, &a), s_name("OPEN_OK", "name past its max refused"));
+    memcpy(a.name, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_OPEN_OK, &a), s_name("OPEN_OK", "name not UTF-8 refused"));
+
+    s_fill_open_ok(&a);
+    for (uint32_t i = 0; i < 1000; i++)
+        memset(a.file_paths[i], 'x', 512);
+    a.file_paths_count = 1000;
+    ok(s_cycle(TORRENT_MSG_OPEN_OK, &a, &b), s_name("OPEN_OK", "file_paths at its max"));
+    a.file_paths_count = 1001;
+    ok(s_refused(TORRENT_MSG_OPEN_OK, &a), s_name("OPEN_OK", "file_paths past its max refused"));
+    a.file_paths_count = 1;
+    a.file_paths[0][512] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_OPEN_OK, &a),
+       s_name("OPEN_OK", "file_paths item past its max refused"));
+
+    s_fill_open_ok(&a);
+    a.file_sizes_count = 1000;
+    ok(s_cycle(TORRENT_MSG_OPEN_OK, &a, &b), s_name("OPEN_OK", "file_sizes at its max"));
+    a.file_sizes_count = 1001;
+    ok(s_refused(TORRENT_MSG_OPEN_OK, &a), s_name("OPEN_OK", "file_sizes past its max refused"));
+
+    s_fill_open_ok(&a);
+    a.torrent.data = s_zeros;
+    a.torrent.len = 16777216;
+    ok(s_cycle(TORRENT_MSG_OPEN_OK, &a, &b), s_name("OPEN_OK", "torrent at its max"));
+    a.torrent.len = 16777217;
+    ok(s_refused(TORRENT_MSG_OPEN_OK, &a), s_name("OPEN_OK", "torrent past its max refused"));
+    a.torrent.data = NULL;
+    a.torrent.len = 1;
+    ok(s_refused(TORRENT_MSG_OPEN_OK, &a), s_name("OPEN_OK", "torrent without data refused"));
+}
+
+/* --- READ --- */
+
+/* The schema's test values. */
+static void s_fill_read(struct torrent_read *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->stream_id = UINT64_C(77);
+    memcpy(m->info_hash, "0123456789abcdef0123456789abcdef01234567", 40);
+    m->file = 0;
+    m->offset = UINT64_C(1048576);
+    m->length = UINT64_C(4194304);
+    m->credit = UINT64_C(1048576);
+}
+
+static void s_test_read(cm_buf_t *enc)
+{
+    struct torrent_read a, b;
+
+    s_fill_read(&a);
+    s_round_trip(TORRENT_MSG_READ, &a, &b, enc);
+    ok(b.stream_id == a.stream_id, s_name("READ", "stream_id"));
+    is_str(b.info_hash, a.info_hash, s_name("READ", "info_hash"));
+    ok(b.file == a.file, s_name("READ", "file"));
+    ok(b.offset == a.offset, s_name("READ", "offset"));
+    ok(b.length == a.length, s_name("READ", "length"));
+    ok(b.credit == a.credit, s_name("READ", "credit"));
+    s_golden(enc, "READ");
+    s_print(TORRENT_MSG_READ, &b);
+
+    s_fill_read(&a);
+    memset(a.info_hash, 'x', 40);
+    ok(s_cycle(TORRENT_MSG_READ, &a, &b), s_name("READ", "info_hash at its max"));
+    a.info_hash[40] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_READ, &a), s_name("READ", "info_hash past its max refused"));
+    memcpy(a.info_hash, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_READ, &a), s_name("READ", "info_hash not UTF-8 refused"));
+}
+
+/* --- CHUNK --- */
+
+/* The schema's test values. */
+static void s_fill_chunk(struct torrent_chunk *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->stream_id = UINT64_C(77);
+    m->offset = UINT64_C(1048576);
+}
+
+static void s_test_chunk(cm_buf_t *enc)
+{
+    struct torrent_chunk a, b;
+
+    s_fill_chunk(&a);
+    s_round_trip(TORRENT_MSG_CHUNK, &a, &b, enc);
+    ok(b.stream_id == a.stream_id, s_name("CHUNK", "stream_id"));
+    ok(b.offset == a.offset, s_name("CHUNK", "offset"));
+    s_golden(enc, "CHUNK");
+    s_print(TORRENT_MSG_CHUNK, &b);
+}
+
+/* --- READ_END --- */
+
+/* The schema's test values. */
+static void s_fill_read_end(struct torrent_read_end *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->stream_id = UINT64_C(77);
+    m->status = 0;
+}
+
+static void s_test_read_end(cm_buf_t *enc)
+{
+    struct torrent_read_end a, b;
+
+    s_fill_read_end(&a);
+    s_round_trip(TORRENT_MSG_READ_END, &a, &b, enc);
+    ok(b.stream_id == a.stream_id, s_name("READ_END", "stream_id"));
+    ok(b.status == a.status, s_name("READ_END", "status"));
+    is_str(b.reason, a.reason, s_name("READ_END", "reason"));
+    s_golden(enc, "READ_END");
+    s_print(TORRENT_MSG_READ_END, &b);
+
+    s_fill_read_end(&a);
+    memset(a.reason, 'x', 256);
+    ok(s_cycle(TORRENT_MSG_READ_END, &a, &b), s_name("READ_END", "reason at its max"));
+    a.reason[256] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_READ_END, &a), s_name("READ_END", "reason past its max refused"));
+    memcpy(a.reason, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_READ_END, &a), s_name("READ_END", "reason not UTF-8 refused"));
+}
+
+/* --- STREAM_CREDIT --- */
+
+/* The schema's test values. */
+static void s_fill_stream_credit(struct torrent_stream_credit *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->stream_id = UINT64_C(77);
+    m->bytes = UINT64_C(1048576);
+}
+
+static void s_test_stream_credit(cm_buf_t *enc)
+{
+    struct torrent_stream_credit a, b;
+
+    s_fill_stream_credit(&a);
+    s_round_trip(TORRENT_MSG_STREAM_CREDIT, &a, &b, enc);
+    ok(b.stream_id == a.stream_id, s_name("STREAM_CREDIT", "stream_id"));
+    ok(b.bytes == a.bytes, s_name("STREAM_CREDIT", "bytes"));
+    s_golden(enc, "STREAM_CREDIT");
+    s_print(TORRENT_MSG_STREAM_CREDIT, &b);
+}
+
+/* --- CLOSE --- */
+
+/* The schema's test values. */
+static void s_fill_close(struct torrent_close *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->stream_id = UINT64_C(77);
+}
+
+static void s_test_close(cm_buf_t *enc)
+{
+    struct torrent_close a, b;
+
+    s_fill_close(&a);
+    s_round_trip(TORRENT_MSG_CLOSE, &a, &b, enc);
+    ok(b.stream_id == a.stream_id, s_name("CLOSE", "stream_id"));
+    s_golden(enc, "CLOSE");
+    s_print(TORRENT_MSG_CLOSE, &b);
+}
+
 /* --- Protocol --- */
 
 static void s_test_protocol(void)
@@ -482,7 +751,7 @@ static void s_test_protocol(void)
     is_int(torrent_proto.id, TORRENT_PROTO, "torrent: protocol number");
     is_int(torrent_proto.version, TORRENT_VERSION, "torrent: version");
     is_str(torrent_proto.name, "torrent", "torrent: name");
-    is_int(torrent_proto.nmsgs, 8, "torrent: 8 messages");
+    is_int(torrent_proto.nmsgs, 15, "torrent: 15 messages");
     const struct cm_proto_msg *d = cm_proto_find(&torrent_proto, TORRENT_MSG_READY);
     ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "READY: descriptor");
     is_str(torrent_msg_name(TORRENT_MSG_READY), "READY", "READY: name");
@@ -507,10 +776,31 @@ static void s_test_protocol(void)
     d = cm_proto_find(&torrent_proto, TORRENT_MSG_STATUS_OK);
     ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "STATUS_OK: descriptor");
     is_str(torrent_msg_name(TORRENT_MSG_STATUS_OK), "STATUS_OK", "STATUS_OK: name");
-    is_str(torrent_msg_name(9), "?", "torrent: unknown id has no name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_OPEN);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "OPEN: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_OPEN), "OPEN", "OPEN: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_OPEN_OK);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "OPEN_OK: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_OPEN_OK), "OPEN_OK", "OPEN_OK: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_READ);
+    ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "READ: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_READ), "READ", "READ: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_CHUNK);
+    ok(d && d->kind == CM_MSG_EVENT && d->payload == 1, "CHUNK: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_CHUNK), "CHUNK", "CHUNK: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_READ_END);
+    ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "READ_END: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_READ_END), "READ_END", "READ_END: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_STREAM_CREDIT);
+    ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "STREAM_CREDIT: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_STREAM_CREDIT), "STREAM_CREDIT", "STREAM_CREDIT: name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_CLOSE);
+    ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "CLOSE: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_CLOSE), "CLOSE", "CLOSE: name");
+    is_str(torrent_msg_name(16), "?", "torrent: unknown id has no name");
     is_str(torrent_msg_name(-1), "?", "torrent: negative id has no name");
-    is_int(torrent_msg_decode(9, &u, "\x80", 1), -1, "torrent: unknown id: no decode");
-    is_int(torrent_msg_encode(9, &u, enc), -1, "torrent: unknown id: no encode");
+    is_int(torrent_msg_decode(16, &u, "\x80", 1), -1, "torrent: unknown id: no decode");
+    is_int(torrent_msg_encode(16, &u, enc), -1, "torrent: unknown id: no encode");
     cm_buf_destroy(&enc);
 }
 
@@ -527,6 +817,13 @@ int main(void)
     s_test_scrape_ok(enc);
     s_test_status(enc);
     s_test_status_ok(enc);
+    s_test_open(enc);
+    s_test_open_ok(enc);
+    s_test_read(enc);
+    s_test_chunk(enc);
+    s_test_read_end(enc);
+    s_test_stream_credit(enc);
+    s_test_close(enc);
     cm_buf_destroy(&enc);
     return done_testing();
 }
