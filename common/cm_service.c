@@ -35,7 +35,7 @@ int cm_service_main(struct cm_service *svc, int argc, char **argv)
         svc->health.pg = ctx.pg;
     }
     if (svc->bind) {
-        struct cm_rpc_opts ro = {.name = name, .protos = svc->protos};
+        struct cm_rpc_opts ro = {.name = name, .protos = svc->protos, .max_msg = svc->max_msg};
         ctx.rpc = cm_rpc_server_new(ctx.base, ctx.zctx, &ro, *svc->bind, ctx.bound,
                                     sizeof(ctx.bound), err, sizeof(err));
         if (!ctx.rpc) {

@@ -25,6 +25,7 @@ struct cm_service {
     const struct cm_daemon *daemon;        /* name, help, configuration table */
     char *const *bind;                     /* -> the configured RPC endpoint, or NULL */
     const struct cm_proto *const *protos;  /* protocols the RPC server speaks; NULL-terminated */
+    size_t max_msg;                        /* largest frame the RPC server takes; 0: CM_MSG_MAX */
     char *const *database_url;             /* -> the configured DATABASE_URL, or NULL */
     const int64_t *db_wait_ms;             /* -> how long migrations wait for the database */
     const struct cm_migration *migrations; /* this service's migrations */

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT
+ * gw_api_catalog: /api/movies... and /api/sources/... over source-discovery's RPCs. The
+ * contract is in gw_api_catalog.h. */
+#include <time.h>
+#include "gw.h"
+#include "gw_api_catalog.h"
+#include "cm_token.h"
+#include "common_msg.h"
+#include "discovery_msg.h"
+
+/* The largest SOURCE_ADD body sent: source-discovery's socket refuses frames over CM_MSG_MAX
+ * (and drops the connection that sent one), so a larger .torrent is answered 413 here. */
+#define GW_CATALOG_BODY_MAX ((size_t)CM_MSG_MAX)
+
+/* A request waiting on source-discovery. */
+struct call {
+    struct gw *gw;
+    cm_http_req_t *req;
+    int kind;          /* what the reply is for (enum below) */
+    bool with_sources; /* CALL_MOVIE: the caller asked for the sources */
+};
+
+enum { CALL_MOVIE_CREATED, CALL_MOVIE, CALL_SOURCE_CREATED, CALL_SOURCE };
+
+/* The HTTP answer to a discovery ERROR or a local failure of the call. */
+static void s_reply_error(cm_http_req_t *req, int status, const cm_msg_t *reply)
+{
+    struct common_error e = {0};
+    if (reply)
+        common_error_decode(&e, reply->body.data, reply->body.len);
+    switch (status) {
+    case CM_ERR_BUSY:
+        cm_http_req_add_header(req, "Retry-After", "1");
+        cm_http_reply_json_error(req, 503, "busy", "%s",
+                                 e.reason[0] ? e.reason : "too busy; try again in a second");
+        return;
+    case CM_ERR_INVALID:
+        cm_http_reply_json_error(req, 400, "invalid", "%s", e.reason);
+        return;
+    case CM_ERR_CONFLICT:
+        cm_http_reply_json_error(req, 409, "conflict", "%s", e.reason);
+        return;
+    case CM_ERR_NOT_FOUND:
+        cm_http_reply_json_error(req, 404, "not_found", "%s", e.reason);
+        return;
+    case CM_ERR_TOO_LARGE:
+        cm_http_reply_json_error(req, 413, "too_large", "%s", e.reason);
+        return;
+    case CM_ERR_TIMEOUT:
+        cm_http_reply_json_error(req, 504, "timeout",
+                                 "the discovery service did not answer in time");
+        return;
+    case CM_ERR_UNAVAILABLE:
+    case CM_ERR_SHUTDOWN:
+        cm_http_req_add_header(req, "Retry-After", "1");
+        cm_http_reply_json_error(req, 503, "unavailable", "the discovery service is unavailable");
+        return;
+    default:
+        cm_http_reply_json_error(req, 500, "internal", "the discovery service failed");
+        return;
+    }
+}
+
+static void s_created_at(json_t *o, int64_t created_ms)
+{
+    if (created_ms <= 0)
+        return;
+    time_t t = (time_t)(created_ms / 1000);
+    struct tm tm;
+    char iso[40];
+    gmtime_r(&t, &tm);
+    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_object_set_new(o, "createdAt", json_string(iso));
+}
+
+static json_t *s_movie_json(const struct discovery_movie *m, bool with_sources)
+{
+    json_t *o = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)m->id, "imdbId", m->imdb_id, "title",
+                          m->title);
+    json_object_set_new(o, "year", m->year ? json_integer(m->year) : json_null());
+    s_created_at(o, m->created_ms);
+    if (!with_sources)
+        return o;
+    json_t *arr = json_array();
+    for (uint32_t i = 0; i < m->source_ids_count && i < m->source_providers_count &&
+                         i < m->source_qualities_count && i < m->source_names_count &&
+                         i < m->source_sizes_count && i < m->source_has_torrent_count;
+         i++)
+        json_array_append_new(
+            arr, json_pack("{s:I, s:s, s:s, s:s, s:I, s:b}", "id", (json_int_t)m->source_ids[i],
+                           "provider", m->source_providers[i], "quality", m->source_qualities[i],
+                           "name", m->source_names[i], "size", (json_int_t)m->source_sizes[i],
+                           "hasTorrentFile", (int)m->source_has_torrent[i]));
+    json_object_set_new(o, "sources", arr);
+    return o;
+}
+
+/* The public view of a source: never its info-hash, magnet or .torrent. */
+static json_t *s_source_json(const struct discovery_source *s)
+{
+    json_t *o =
+        json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:b}", "id", (json_int_t)s->id, "movieId",
+                  (json_int_t)s->movie_id, "provider", s->provider, "name", s->name, "quality",
+                  s->quality, "size", (json_int_t)s->size, "hasTorrentFile", (int)s->has_torrent);
+    s_created_at(o, s->created_ms);
+    json_t *files = json_array();
+    for (uint32_t i = 0; i < s->file_paths_count && i < s->file_sizes_count; i++)
+        json_array_append_new(files,
+                              json_pack("{s:I, s:s, s:I}", "index", (json_int_t)i, "path",
+                                        s->file_paths[i], "size", (json_int_t)s->file_sizes[i]));
+    json_object_set_new(o, "files", files);
+    return o;
+}
+
+static void s_on_reply(int status, const cm_msg_t *reply, void *arg)
+{
+    struct call *c = arg;
+    cm_http_req_t *req = c->req;
+    if (status != CM_OK) {
+        s_reply_error(req, status, reply);
+        cm_free(c);
+        return;
+    }
+    switch (c->kind) {
+    case CALL_MOVIE_CREATED:
+    case CALL_MOVIE: {
+        struct discovery_movie *m = cm_malloc(sizeof(*m));
+        if (discovery_movie_decode(m, reply->body.data, reply->body.len) < 0)
+            s_reply_error(req, CM_ERR_INTERNAL, NULL);
+        else
+            gw_reply_json(req, c->kind == CALL_MOVIE_CREATED ? 201 : 200,
+                          s_movie_json(m, c->with_sources));
+        cm_free(m);
+        break;
+    }
+    case CALL_SOURCE_CREATED:
+    case CALL_SOURCE: {
+        struct discovery_source *s = cm_malloc(sizeof(*s));
+        if (discovery_source_decode(s, reply->body.data, reply->body.len) < 0)
+            s_reply_error(req, CM_ERR_INTERNAL, NULL);
+        else
+            gw_reply_json(req, c->kind == CALL_SOURCE_CREATED ? 201 : 200, s_source_json(s));
+        cm_free(s);
+        break;
+    }
+    }
+    cm_free(c);
+}
+
+/* Send `m` (the struct of discovery message `msg`); the reply answers the request. */
+static void s_send(struct gw *gw, cm_http_req_t *req, int msg, const void *m, int kind,
+                   bool with_sources)
+{
+    cm_buf_t *body = cm_buf_new(GW_CATALOG_BODY_MAX);
+    if (discovery_msg_encode(msg, m, body) == 0) {
+        struct call *c = cm_calloc(1, sizeof(*c));
+        c->gw = gw;
+        c->req = req;
+        c->kind = kind;
+        c->with_sources = with_sources;
+        cm_rpc_call(gw->up.discovery, NULL, DISCOVERY_PROTO, msg, cm_http_req_id(req), body, NULL,
+                    gw->rpc_timeout_ms, s_on_reply, c);
+    } else {
+        cm_http_reply_json_error(req, 400, "invalid", "the request does not fit");
+    }
+    cm_buf_destroy(&body);
+}
+
+/* Parse the body as an object or answer 400; NULL then. */
+static json_t *s_body(cm_http_req_t *req)
+{
+    size_t len = 0;
+    const void *b = cm_http_req_body(req, &len);
+    char err[CM_ERR_LEN];
+    json_t *o = gw_json_parse(b, len, false, err, sizeof(err));
+    if (!o)
+        cm_http_reply_json_error(req, 400, "bad_json", "%s", err);
+    return o;
+}
+
+/* A string member or answer 400: 1 present, 0 absent, -1 answered. */
+static int s_str(cm_http_req_t *req, json_t *o, const char *key, size_t max, const char **out)
+{
+    char err[CM_ERR_LEN];
+    int r = gw_json_str(o, key, max, out, err, sizeof(err));
+    if (r < 0)
+        cm_http_reply_json_error(req, 400, "invalid", "%s", err);
+    return r;
+}
+
+/* The {id} of a path: 1..2^63-1 in decimal, or 0. */
+static uint64_t s_id(const char *arg)
+{
+    uint64_t x = 0;
+    if (!arg || !*arg || *arg == '0' || strlen(arg) > 19)
+        return 0;
+    for (const char *p = arg; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        x = x * 10 + (uint64_t)(*p - '0');
+    }
+    return x <= INT64_MAX ? x : 0;
+}
+
+/* A boolean query parameter: 1 true, 0 false or absent, -1 malformed. */
+static int s_query_bool(cm_http_req_t *req, const char *name)
+{
+    const char *q = cm_http_req_query(req);
+    size_t n = strlen(name);
+    for (const char *p = q; p && *p;) {
+        size_t len = strcspn(p, "&");
+        if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+            const char *v = p + n + 1;
+            size_t vlen = len - n - 1;
+            if ((vlen == 4 && strncmp(v, "true", 4) == 0) || (vlen == 1 && *v == '1'))
+                return 1;
+            if ((vlen == 5 && strncmp(v, "false", 5) == 0) || (vlen == 1 && *v == '0'))
+                return 0;
+            return -1;
+        }
+        p += len;
+        if (*p)
+            p++;
+    }
+    return 0;
+}
+
+/* Decode strict standard base64 (RFC 4648 §4: '=' padding optional but complete when given,
+ * no whitespace, canonical trailing bits). Returns the length, or -1 when malformed. `out`
+ * has room for len / 4 * 3 + 3 bytes. */
+static long s_b64_decode(const char *in, size_t len, uint8_t *out)
+{
+    size_t pad = 0;
+    while (len > 0 && in[len - 1] == '=' && pad < 2) {
+        len--;
+        pad++;
+    }
+    if ((pad && (len + pad) % 4 != 0) || len % 4 == 1)
+        return -1;
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        int d = cm_b64_digit((unsigned char)in[i], false);
+        if (d < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)d;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    return acc == 0 ? (long)o : -1;
+}
+
+/* --- /api/movies --- */
+
+void gw_api_movie_create(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
+{
+    CM_UNUSED(who);
+    CM_UNUSED(arg);
+    json_t *o = s_body(req);
+    if (!o)
+        return;
+    const char *imdb = NULL, *title = NULL;
+    int r = s_str(req, o, "imdbId", 16, &imdb);
+    if (r == 0) {
+        cm_http_reply_json_error(req, 400, "invalid", "imdbId is required");
+        r = -1;
+    }
+    if (r < 0 || s_str(req, o, "title", 512, &title) < 0) {
+        json_decref(o);
+        return;
+    }
+    json_t *y = json_object_get(o, "year");
+    json_int_t year = 0;
+    if (y && !json_is_null(y)) {
+        if (!json_is_integer(y) || json_integer_value(y) < 0 || json_integer_value(y) > 9999) {
+            json_decref(o);
+            cm_http_reply_json_error(req, 400, "invalid", "year must be an integer, e.g. 2008");
+            return;
+        }
+        year = json_integer_value(y);
+    }
+    struct discovery_movie_create m = {.year = (uint16_t)year};
+    snprintf(m.imdb_id, sizeof(m.imdb_id), "%s", imdb);
+    snprintf(m.title, sizeof(m.title), "%s", title ? title : "");
+    json_decref(o);
+    s_send(gw, req, DISCOVERY_MSG_MOVIE_CREATE, &m, CALL_MOVIE_CREATED, false);
+}
+
+void gw_api_movie_get(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
+{
+    CM_UNUSED(who);
+    uint64_t id = s_id(arg);
+    if (!id) {
+        cm_http_reply_json_error(req, 404, "not_found", "no such movie");
+        return;
+    }
+    int with = s_query_bool(req, "includeSources");
+    if (with < 0) {
+        cm_http_reply_json_error(req, 400, "invalid", "includeSources must be true or false");
+        return;
+    }
+    struct discovery_movie_get m = {.id = id, .include_sources = with == 1};
+    s_send(gw, req, DISCOVERY_MSG_MOVIE_GET, &m, CALL_MOVIE, with == 1);
+}
+
+/* --- sources --- */
+
+void gw_api_source_add(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
+{
+    CM_UNUSED(who);
+    uint64_t id = s_id(arg);
+    if (!id) {
+        cm_http_reply_json_error(req, 404, "not_found", "no such movie");
+        return;
+    }
+    json_t *o = s_body(req);
+    if (!o)
+        return;
+    const char *magnet = NULL, *torrent = NULL;
+    int hm = s_str(req, o, "magnet", 65536, &magnet);
+    int ht = hm < 0 ? -1 : s_str(req, o, "torrent", SIZE_MAX / 2, &torrent);
+    if (hm < 0 || ht < 0) {
+        json_decref(o);
+        return;
+    }
+    if (hm == ht) {
+        json_decref(o);
+        cm_http_reply_json_error(req, 400, "invalid",
+                                 "send either magnet (a magnet URI) or torrent (a .torrent file "
+                                 "in base64)");
+        return;
+    }
+    struct discovery_source_add *m = cm_calloc(1, sizeof(*m));
+    uint8_t *bytes = NULL;
+    m->movie_id = id;
+    if (magnet) {
+        snprintf(m->magnet, sizeof(m->magnet), "%s", magnet);
+    } else {
+        size_t len = strlen(torrent);
+        bytes = cm_malloc(len / 4 * 3 + 3);
+        long n = s_b64_decode(torrent, len, bytes);
+        if (n <= 0) {
+            json_decref(o);
+            cm_free(bytes);
+            cm_free(m);
+            cm_http_reply_json_error(req, 400, "invalid",
+                                     "torrent must be a .torrent file in standard base64");
+            return;
+        }
+        m->torrent = (cm_iov_t){bytes, (size_t)n};
+        if (m->torrent.len + 1024 > GW_CATALOG_BODY_MAX) {
+            json_decref(o);
+            cm_free(bytes);
+            cm_free(m);
+            cm_http_reply_json_error(req, 413, "too_large",
+                                     "the .torrent is over %zu bytes, the most a source can have",
+                                     GW_CATALOG_BODY_MAX - 1024);
+            return;
+        }
+    }
+    json_decref(o);
+    s_send(gw, req, DISCOVERY_MSG_SOURCE_ADD, m, CALL_SOURCE_CREATED, false);
+    cm_free(bytes);
+    cm_free(m);
+}
+
+void gw_api_source_get(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
+{
+    CM_UNUSED(who);
+    uint64_t id = s_id(arg);
+    if (!id) {
+        cm_http_reply_json_error(req, 404, "not_found", "no such source");
+        return;
+    }
+    struct discovery_source_get m = {.id = id, .secrets = false};
+    s_send(gw, req, DISCOVERY_MSG_SOURCE_GET, &m, CALL_SOURCE, false);
+}
