@@ -34,6 +34,7 @@ struct auth {
     int chain_ttl_s;                /* SESSION_MAX_AGE (absolute) */
     int sessions_max;               /* SESSIONS_PER_USER */
     int race_ms;                    /* REFRESH_RACE_WINDOW */
+    int stream_key_ttl_s;           /* STREAM_KEY_TTL: default and longest life of a stream key */
     struct auth_inflight *inflight; /* refreshes being answered, by token hash */
     struct op *held;                /* refresh answers held by the race window */
     struct event *sweep;            /* deletes dead sessions and old revocations */
@@ -52,6 +53,8 @@ void auth_api_register(struct auth *a);
 /* Answer (with an error) and free the refreshes still held by the race window: at shutdown. */
 void auth_api_shutdown(struct auth *a);
 void auth_users_register(struct auth *a);
+/* Register the RPC handlers of auth_stream.c: STREAM_KEY_MINT and STREAM_KEY_CHECK. */
+void auth_stream_register(struct auth *a);
 
 /* One audit event from auth itself (never a secret in `detail`). */
 void auth_event(struct auth *a, const char *event, int severity, uint64_t actor_id,

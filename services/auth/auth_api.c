@@ -701,6 +701,10 @@ static const char s_sql_sweep_sessions[] =
 static const char s_sql_sweep_revocations[] =
     "DELETE FROM revocations WHERE id IN (SELECT id FROM revocations "
     "WHERE created_at < now() - interval '1 day' LIMIT 10000)";
+/* A stream key past its end plays nothing (auth_stream.c); keys of dead sessions go with them. */
+static const char s_sql_sweep_stream_keys[] =
+    "DELETE FROM stream_keys WHERE key_hash IN (SELECT key_hash FROM stream_keys "
+    "WHERE expires_at < now() LIMIT 10000)";
 
 static void s_on_swept(int status, const PGresult *res, void *arg)
 {
@@ -719,6 +723,7 @@ static void s_on_sweep(evutil_socket_t fd, short what, void *arg)
     struct auth *a = arg;
     cm_pg_query(a->pg, s_sql_sweep_sessions, 0, NULL, 0, s_on_swept, "dead sessions");
     cm_pg_query(a->pg, s_sql_sweep_revocations, 0, NULL, 0, s_on_swept, "old revocations");
+    cm_pg_query(a->pg, s_sql_sweep_stream_keys, 0, NULL, 0, s_on_swept, "expired stream keys");
 }
 
 void auth_api_shutdown(struct auth *a)

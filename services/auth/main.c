@@ -13,25 +13,26 @@ extern const struct cm_migration auth_migrations[];
 extern const size_t auth_migrations_count;
 
 static struct {
-    char *bind;           /* AUTH_BIND */
-    char *audit_bind;     /* AUDIT_BIND */
-    char *database_url;   /* DATABASE_URL */
-    int64_t db_wait_ms;   /* DB_WAIT */
-    char *jwt_secret;     /* JWT_SECRET */
-    char *jwt_issuer;     /* JWT_ISSUER */
-    char *jwt_audience;   /* JWT_AUDIENCE */
-    int64_t access_ttl;   /* ACCESS_TOKEN_TTL, ms */
-    int64_t refresh_ttl;  /* REFRESH_TOKEN_TTL, ms */
-    int64_t chain_ttl;    /* SESSION_MAX_AGE, ms */
-    int64_t sessions_max; /* SESSIONS_PER_USER */
-    int64_t race_ms;      /* REFRESH_RACE_WINDOW */
-    int64_t argon_mem;    /* ARGON2_MEMORY, bytes */
-    int64_t argon_time;   /* ARGON2_TIME */
-    int64_t hash_threads; /* HASH_THREADS */
-    int64_t hash_queue;   /* HASH_QUEUE */
-    int64_t audit_flush;  /* AUDIT_FLUSH, ms */
-    char *admin_email;    /* ADMIN_EMAIL */
-    char *admin_password; /* ADMIN_PASSWORD */
+    char *bind;             /* AUTH_BIND */
+    char *audit_bind;       /* AUDIT_BIND */
+    char *database_url;     /* DATABASE_URL */
+    int64_t db_wait_ms;     /* DB_WAIT */
+    char *jwt_secret;       /* JWT_SECRET */
+    char *jwt_issuer;       /* JWT_ISSUER */
+    char *jwt_audience;     /* JWT_AUDIENCE */
+    int64_t access_ttl;     /* ACCESS_TOKEN_TTL, ms */
+    int64_t refresh_ttl;    /* REFRESH_TOKEN_TTL, ms */
+    int64_t chain_ttl;      /* SESSION_MAX_AGE, ms */
+    int64_t sessions_max;   /* SESSIONS_PER_USER */
+    int64_t race_ms;        /* REFRESH_RACE_WINDOW */
+    int64_t stream_key_ttl; /* STREAM_KEY_TTL, ms */
+    int64_t argon_mem;      /* ARGON2_MEMORY, bytes */
+    int64_t argon_time;     /* ARGON2_TIME */
+    int64_t hash_threads;   /* HASH_THREADS */
+    int64_t hash_queue;     /* HASH_QUEUE */
+    int64_t audit_flush;    /* AUDIT_FLUSH, ms */
+    char *admin_email;      /* ADMIN_EMAIL */
+    char *admin_password;   /* ADMIN_PASSWORD */
 } s_cfg;
 
 static const struct cm_cfg_var s_vars[] = {
@@ -57,6 +58,8 @@ static const struct cm_cfg_var s_vars[] = {
     {"REFRESH_RACE_WINDOW", CM_CFG_MS, "250ms", &s_cfg.race_ms, 0, 5000, NULL,
      "refreshes with one token within this of each other are a client racing itself (401, "
      "the session lives); later ones are reuse (the session dies)"},
+    {"STREAM_KEY_TTL", CM_CFG_MS, "6h", &s_cfg.stream_key_ttl, 60000, 86400000, NULL,
+     "lifetime of a stream key (the key in a player's URL); it dies with its session too"},
     {"ARGON2_MEMORY", CM_CFG_BYTES, "19MB", &s_cfg.argon_mem, 19922944, 1073741824, NULL,
      "argon2id memory per password hash (19 MiB at least)"},
     {"ARGON2_TIME", CM_CFG_INT, "2", &s_cfg.argon_time, 2, 20, NULL,
@@ -221,6 +224,7 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
     s_auth.chain_ttl_s = (int)(s_cfg.chain_ttl / 1000);
     s_auth.sessions_max = (int)s_cfg.sessions_max;
     s_auth.race_ms = (int)s_cfg.race_ms;
+    s_auth.stream_key_ttl_s = (int)(s_cfg.stream_key_ttl / 1000);
     s_auth.inflight = cm_calloc(AUTH_INFLIGHT_MAX, sizeof(*s_auth.inflight));
 
     struct auth_pw_opts po = {
@@ -240,6 +244,7 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
     }
     auth_api_register(&s_auth);
     auth_users_register(&s_auth);
+    auth_stream_register(&s_auth);
     if (s_bootstrap_admin(ctx) < 0)
         return -1;
     size_t n = strlen(ctx->ready);
