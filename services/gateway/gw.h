@@ -35,10 +35,11 @@ struct gw {
     gw_revoke_t *revoke;         /* revoked sessions and user token versions */
     gw_ratelimit_t *rl;          /* token buckets */
     struct gw_rate rates[GW_RL_COUNT];
-    gw_proxies_t *proxies; /* TRUSTED_PROXIES */
-    cm_audit_t *audit;     /* events to auth */
-    bool cookie_secure;    /* COOKIE_SECURE */
-    int rpc_timeout_ms;    /* deadline of calls to auth */
+    gw_proxies_t *proxies;         /* TRUSTED_PROXIES */
+    cm_audit_t *audit;             /* events to auth */
+    bool cookie_secure;            /* COOKIE_SECURE */
+    int rpc_timeout_ms;            /* deadline of calls to auth */
+    const char *stream_public_url; /* STREAM_PUBLIC_URL, borrowed from the configuration */
 };
 
 /* One request's caller, once authenticated. */

@@ -8,14 +8,17 @@
  * `req` and replies from the completion callback; cm_http keeps `req` valid until then even
  * when the client has gone. */
 #include "gw.h"
+#include "gw_api_catalog.h"
+#include "gw_api_stream.h"
 
 typedef void(gw_handler_fn)(struct gw *gw, cm_http_req_t *req, struct gw_caller *who,
                             const char *arg);
 
 struct gw_route {
     const char *method; /* "GET", "POST", ... */
-    const char *path;   /* exact path, or a prefix ending in '/' followed by one {id} segment */
-    bool param;         /* path is a prefix and the rest is one segment, passed as `arg` */
+    const char *path;   /* the path; "{}" stands for one segment (no '/'), passed as `arg`;
+                           a final "*" for any rest (passed as `arg`) */
+    bool param;         /* the path has "{}" or "*" */
     enum gw_access access;
     int rl; /* rate-limit class (per client address) */
     gw_handler_fn *fn;
@@ -46,23 +49,45 @@ static const struct gw_route s_routes[] = {
     {"GET", "/api/auth/me", false, GW_USER, GW_RL_API, gw_api_me},
     {"POST", "/api/users", false, GW_ADMIN, GW_RL_API, gw_api_user_create},
     {"GET", "/api/users", false, GW_ADMIN, GW_RL_API, gw_api_user_list},
-    {"PATCH", "/api/users/", true, GW_ADMIN, GW_RL_API, gw_api_user_update},
-    {"DELETE", "/api/users/", true, GW_ADMIN, GW_RL_API, gw_api_user_delete},
+    {"PATCH", "/api/users/{}", true, GW_ADMIN, GW_RL_API, gw_api_user_update},
+    {"DELETE", "/api/users/{}", true, GW_ADMIN, GW_RL_API, gw_api_user_delete},
+    {"POST", "/api/movies", false, GW_ADMIN, GW_RL_API, gw_api_movie_create},
+    {"GET", "/api/movies/{}", true, GW_USER, GW_RL_API, gw_api_movie_get},
+    {"POST", "/api/movies/{}/sources", true, GW_ADMIN, GW_RL_API, gw_api_source_add},
+    {"GET", "/api/sources/{}", true, GW_USER, GW_RL_API, gw_api_source_get},
+    {"POST", "/api/stream/token", false, GW_USER, GW_RL_API, gw_api_stream_token},
+    {"GET", "/api/stream/sessions", false, GW_USER, GW_RL_API, gw_api_stream_sessions},
+    {"DELETE", "/api/stream/sessions/{}", true, GW_USER, GW_RL_API, gw_api_stream_session_end},
+    {"GET", "/api/workers", false, GW_ADMIN, GW_RL_API, gw_api_workers},
+    /* any other /api/stream/... goes to the stream-proxy: it checks keys and tokens itself */
+    {"GET", "/api/stream/*", true, GW_PUBLIC, GW_RL_API, gw_api_stream_redirect},
 };
 
-/* Does `path` match route `r`? The {id} segment goes to `arg`. */
+/* Does `path` match route `r`? The {} segment or the * rest goes to `arg`. */
 static bool s_match(const struct gw_route *r, const char *path, char *arg, size_t size)
 {
     if (!r->param)
         return strcmp(r->path, path) == 0;
-    size_t n = strlen(r->path);
-    if (strncmp(r->path, path, n) != 0)
+    const char *hole = strstr(r->path, "{}");
+    const char *star = hole ? NULL : strchr(r->path, '*');
+    size_t pre = (size_t)((hole ? hole : star) - r->path);
+    if (strncmp(r->path, path, pre) != 0)
         return false;
-    const char *rest = path + n;
-    size_t len = strlen(rest);
-    if (len == 0 || len >= size || strchr(rest, '/'))
+    const char *rest = path + pre;
+    if (star) {
+        size_t len = strlen(rest);
+        if (len == 0 || len >= size)
+            return false;
+        memcpy(arg, rest, len + 1);
+        return true;
+    }
+    const char *suffix = hole + 2;
+    const char *slash = strchr(rest, '/');
+    size_t seg = slash ? (size_t)(slash - rest) : strlen(rest);
+    if (seg == 0 || seg >= size || strcmp(rest + seg, suffix) != 0)
         return false;
-    memcpy(arg, rest, len + 1);
+    memcpy(arg, rest, seg);
+    arg[seg] = '\0';
     return true;
 }
 
@@ -75,7 +100,7 @@ void gw_routes_dispatch(cm_http_req_t *req, void *arg)
     cm_http_req_add_header(req, "Cache-Control", "no-store");
     cm_http_req_add_header(req, "X-Content-Type-Options", "nosniff");
 
-    char allow[64] = "", param[64];
+    char allow[64] = "", param[2048];
     for (size_t i = 0; i < CM_ARRAY_LEN(s_routes); i++) {
         const struct gw_route *r = &s_routes[i];
         if (!s_match(r, path, param, sizeof(param)))

@@ -5,6 +5,8 @@
 #include "cm_service.h"
 #include "gw.h"
 #include "auth_msg.h"
+#include "discovery_msg.h"
+#include "stream_msg.h"
 
 static struct {
     char *listen;           /* GATEWAY_LISTEN */
@@ -29,6 +31,7 @@ static struct {
     int64_t rl_entries;     /* RATE_LIMIT_ENTRIES */
     bool cookie_secure;     /* COOKIE_SECURE */
     int64_t auth_timeout;   /* AUTH_TIMEOUT */
+    char *stream_url;       /* STREAM_PUBLIC_URL */
 } s_cfg;
 
 static const struct cm_cfg_var s_vars[] = {
@@ -82,6 +85,8 @@ static const struct cm_cfg_var s_vars[] = {
      "mark the session cookies Secure (set it when clients come over HTTPS)"},
     {"AUTH_TIMEOUT", CM_CFG_MS, "5s", &s_cfg.auth_timeout, 100, 60000, NULL,
      "deadline of the gateway's calls to auth"},
+    {"STREAM_PUBLIC_URL", CM_CFG_STR, "http://localhost:8090", &s_cfg.stream_url, 8, 1024, NULL,
+     "base URL of the stream-proxy as clients reach it (stream URLs and /api/stream redirects)"},
 };
 
 static const struct cm_daemon s_daemon = {
@@ -140,11 +145,19 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
     }
     s_gw.cookie_secure = s_cfg.cookie_secure;
     s_gw.rpc_timeout_ms = (int)s_cfg.auth_timeout;
+    s_gw.stream_public_url = s_cfg.stream_url;
+    if (strncmp(s_gw.stream_public_url, "http://", 7) != 0 &&
+        strncmp(s_gw.stream_public_url, "https://", 8) != 0) {
+        cm_log_e("main", 0, "STREAM_PUBLIC_URL must start with http:// or https://");
+        return -1;
+    }
     s_gw.rl = gw_ratelimit_new((size_t)s_cfg.rl_entries);
     static const struct cm_proto *const auth_protos[] = {&auth_proto, NULL};
+    static const struct cm_proto *const disc_protos[] = {&discovery_proto, NULL};
+    static const struct cm_proto *const stream_protos[] = {&stream_proto, NULL};
     if (!(s_gw.up.auth = s_client(ctx, "auth-client", s_cfg.auth, auth_protos)) ||
-        !(s_gw.up.discovery = s_client(ctx, "discovery-client", s_cfg.discovery, NULL)) ||
-        !(s_gw.up.stream = s_client(ctx, "stream-client", s_cfg.stream, NULL)))
+        !(s_gw.up.discovery = s_client(ctx, "discovery-client", s_cfg.discovery, disc_protos)) ||
+        !(s_gw.up.stream = s_client(ctx, "stream-client", s_cfg.stream, stream_protos)))
         return -1;
     if (!(s_gw.audit =
               cm_audit_new(ctx->base, ctx->zctx, s_cfg.audit, "gateway", err, sizeof(err)))) {

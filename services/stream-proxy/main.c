@@ -4,7 +4,10 @@
  * ROUTER and the HTTP listener. */
 #include "cm.h"
 #include "cm_service.h"
+#include "auth_msg.h"
+#include "discovery_msg.h"
 #include "stream_msg.h"
+#include "strm_edge.h"
 #include "strm_http.h"
 #include "strm_pool.h"
 
@@ -15,6 +18,18 @@ static struct {
     int64_t heartbeat;      /* POOL_HEARTBEAT */
     int64_t conns;          /* HTTP_MAX_CONNECTIONS */
     int64_t header_timeout; /* HTTP_HEADER_TIMEOUT */
+    char *auth;             /* AUTH_ENDPOINT */
+    char *discovery;        /* DISCOVERY_ENDPOINT */
+    char *jwt_secret;       /* JWT_SECRET */
+    char *jwt_issuer;       /* JWT_ISSUER */
+    char *jwt_audience;     /* JWT_AUDIENCE */
+    int64_t jwt_leeway;     /* JWT_LEEWAY */
+    int64_t per_user;       /* STREAM_SESSIONS_PER_USER */
+    int64_t open_timeout;   /* STREAM_OPEN_TIMEOUT */
+    int64_t first_byte;     /* STREAM_FIRST_BYTE_TIMEOUT */
+    int64_t stall;          /* STREAM_STALL_TIMEOUT */
+    int64_t credit;         /* STREAM_CREDIT_WINDOW */
+    int64_t key_cache;      /* STREAM_KEY_CACHE */
 } s_cfg;
 
 static const struct cm_cfg_var s_vars[] = {
@@ -30,6 +45,30 @@ static const struct cm_cfg_var s_vars[] = {
      "open HTTP connections at most"},
     {"HTTP_HEADER_TIMEOUT", CM_CFG_MS, "10s", &s_cfg.header_timeout, 100, 600000, NULL,
      "a request must arrive whole within this"},
+    {"AUTH_ENDPOINT", CM_CFG_ENDPOINT, "tcp://127.0.0.1:5551", &s_cfg.auth, 0, 0, NULL,
+     "the auth daemon's RPC endpoint (stream keys)"},
+    {"DISCOVERY_ENDPOINT", CM_CFG_ENDPOINT, "tcp://127.0.0.1:5552", &s_cfg.discovery, 0, 0, NULL,
+     "the source-discovery daemon's RPC endpoint (sources)"},
+    {"JWT_SECRET", CM_CFG_SECRET, NULL, &s_cfg.jwt_secret, 32, 4096, NULL,
+     "HS256 key of access tokens (for /api/stream/source/<id>), the same as auth's"},
+    {"JWT_ISSUER", CM_CFG_STR, "marquee", &s_cfg.jwt_issuer, 1, 128, NULL,
+     "iss claim an access token must carry"},
+    {"JWT_AUDIENCE", CM_CFG_STR, "marquee-api", &s_cfg.jwt_audience, 1, 128, NULL,
+     "aud claim an access token must carry"},
+    {"JWT_LEEWAY", CM_CFG_MS, "30s", &s_cfg.jwt_leeway, 0, 60000, NULL,
+     "clock skew accepted on exp, nbf and iat"},
+    {"STREAM_SESSIONS_PER_USER", CM_CFG_INT, "3", &s_cfg.per_user, 1, 1000, NULL,
+     "sources one user may stream at once (429 beyond)"},
+    {"STREAM_OPEN_TIMEOUT", CM_CFG_MS, "30s", &s_cfg.open_timeout, 1000, 600000, NULL,
+     "a torrent's metadata must arrive within this (504 beyond)"},
+    {"STREAM_FIRST_BYTE_TIMEOUT", CM_CFG_MS, "30s", &s_cfg.first_byte, 500, 600000, NULL,
+     "the first byte of a request must come within this (504 beyond: no peers)"},
+    {"STREAM_STALL_TIMEOUT", CM_CFG_MS, "60s", &s_cfg.stall, 1000, 3600000, NULL,
+     "a stream with no byte for this long is ended"},
+    {"STREAM_CREDIT_WINDOW", CM_CFG_BYTES, "2MB", &s_cfg.credit, 262144, 268435456, NULL,
+     "bytes a worker may send ahead of the client, per request"},
+    {"STREAM_KEY_CACHE", CM_CFG_MS, "30s", &s_cfg.key_cache, 0, 600000, NULL,
+     "a checked stream key is trusted this long (a dead session's key dies within it)"},
 };
 
 static const struct cm_daemon s_daemon = {
@@ -41,6 +80,21 @@ static const struct cm_daemon s_daemon = {
 
 static strm_pool_t *s_pool;
 static cm_http_t *s_http;
+static cm_rpc_t *s_auth, *s_disc;
+static strm_edge_t *s_edge;
+static struct strm_http_ctx s_http_ctx;
+
+static cm_rpc_t *s_client(struct cm_service_ctx *ctx, const char *name, const char *ep,
+                          const struct cm_proto *proto)
+{
+    char err[CM_ERR_LEN];
+    const struct cm_proto *protos[] = {proto, NULL};
+    struct cm_rpc_opts o = {.name = name, .protos = protos, .max_msg = CM_POOL_MSG_MAX};
+    cm_rpc_t *rpc = cm_rpc_client_new(ctx->base, ctx->zctx, &o, ep, err, sizeof(err));
+    if (!rpc)
+        cm_log_e("main", 0, "%s", err);
+    return rpc;
+}
 
 static uint32_t s_live_workers(void *arg)
 {
@@ -63,12 +117,37 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
         cm_log_e("main", 0, "%s", err);
         return -1;
     }
+    if (!(s_auth = s_client(ctx, "auth-client", s_cfg.auth, &auth_proto)) ||
+        !(s_disc = s_client(ctx, "discovery-client", s_cfg.discovery, &discovery_proto)))
+        return -1;
+    struct cm_jwt_key jwt = {
+        .secret = (const unsigned char *)s_cfg.jwt_secret,
+        .secret_len = strlen(s_cfg.jwt_secret),
+        .iss = s_cfg.jwt_issuer,
+        .aud = s_cfg.jwt_audience,
+        .leeway_s = (int)(s_cfg.jwt_leeway / 1000),
+    };
+    struct strm_edge_opts eo = {
+        .auth = s_auth,
+        .discovery = s_disc,
+        .pool = s_pool,
+        .jwt = &jwt,
+        .sessions_per_user = (int)s_cfg.per_user,
+        .open_timeout_ms = (int)s_cfg.open_timeout,
+        .first_byte_timeout_ms = (int)s_cfg.first_byte,
+        .stall_timeout_ms = (int)s_cfg.stall,
+        .credit_window = (size_t)s_cfg.credit,
+        .key_cache_ms = (int)s_cfg.key_cache,
+    };
+    s_edge = strm_edge_new(ctx->base, &eo);
+    strm_edge_register(s_edge, ctx->rpc);
+    s_http_ctx = (struct strm_http_ctx){.pool = s_pool, .edge = s_edge};
     struct cm_http_opts ho = {
         .connections_max = (int)s_cfg.conns,
         .header_timeout_ms = (int)s_cfg.header_timeout,
         .name = "http",
     };
-    s_http = cm_http_new(ctx->base, &ho, strm_http_dispatch, s_pool);
+    s_http = cm_http_new(ctx->base, &ho, strm_http_dispatch, &s_http_ctx);
     int port = 0;
     cm_config_parse_listen(s_cfg.listen, host, sizeof(host), &port); /* validated at load */
     if (cm_http_listen(s_http, host, port, err, sizeof(err)) < 0) {
@@ -85,8 +164,12 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
 {
     CM_UNUSED(ctx);
     CM_UNUSED(arg);
-    cm_http_destroy(&s_http);
+    strm_edge_shutdown(s_edge); /* requests in flight end: their clients see a close */
+    cm_rpc_destroy(&s_auth);
+    cm_rpc_destroy(&s_disc);
     strm_pool_destroy(&s_pool);
+    strm_edge_destroy(&s_edge);
+    cm_http_destroy(&s_http);
 }
 
 static const struct cm_proto *const s_protos[] = {&stream_proto, NULL};

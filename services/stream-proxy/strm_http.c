@@ -4,7 +4,10 @@
 
 void strm_http_dispatch(cm_http_req_t *req, void *arg)
 {
-    strm_pool_t *pool = arg;
+    struct strm_http_ctx *ctx = arg;
+    strm_pool_t *pool = ctx->pool;
+    if (ctx->edge && strm_edge_handle(ctx->edge, req))
+        return;
     const char *method = cm_http_req_method(req);
     const char *path = cm_http_req_path(req);
     if (strcmp(path, "/health") == 0 &&

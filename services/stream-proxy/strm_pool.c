@@ -19,6 +19,8 @@ struct worker {
     uint32_t capacity;                 /* streams it accepts */
     uint64_t free_cache_bytes;         /* from READY/HEARTBEAT */
     uint32_t torrents, peers;          /* from HEARTBEAT */
+    uint64_t down_bps, up_bps;         /* from HEARTBEAT */
+    bool draining;                     /* from HEARTBEAT: takes no new streams */
     uint64_t last_seen;                /* mono ms of its last message */
     int srcfd;                         /* the TCP connection it uses, -1 unknown */
 };
@@ -33,6 +35,7 @@ struct strm_pool {
     struct worker workers[POOL_WORKERS_MAX]; /* registry (small: a linear scan is fine) */
     size_t nworkers;                         /* slots in use */
     cm_buf_t *hb;                            /* the encoded HEARTBEAT we send */
+    struct strm_pool_events ev;              /* the edge's callbacks */
 };
 
 static struct worker *s_find(strm_pool_t *self, const cm_iov_t *id)
@@ -45,11 +48,25 @@ static struct worker *s_find(strm_pool_t *self, const cm_iov_t *id)
     return NULL;
 }
 
+static struct worker *s_find_id(const strm_pool_t *self, const char *worker_id)
+{
+    for (size_t i = 0; i < POOL_WORKERS_MAX; i++) {
+        const struct worker *w = &self->workers[i];
+        if (w->idlen && strcmp(w->worker_id, worker_id) == 0)
+            return (struct worker *)w;
+    }
+    return NULL;
+}
+
 static void s_remove(strm_pool_t *self, struct worker *w, const char *why)
 {
-    cm_log_w("pool", 0, "worker %s left: %s", w->worker_id, why);
+    char id[sizeof(w->worker_id)];
+    snprintf(id, sizeof(id), "%s", w->worker_id);
+    cm_log_w("pool", 0, "worker %s left: %s", id, why);
     memset(w, 0, sizeof(*w));
     self->nworkers--;
+    if (self->ev.worker_gone)
+        self->ev.worker_gone(self->ev.arg, id);
 }
 
 static void s_on_ready(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
@@ -102,6 +119,123 @@ static void s_on_heartbeat(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     w->torrents = hb.torrents;
     w->peers = hb.peers;
     w->free_cache_bytes = hb.free_cache_bytes;
+    w->down_bps = hb.down_bps;
+    w->up_bps = hb.up_bps;
+    w->draining = hb.draining;
+}
+
+static void s_on_chunk(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    CM_UNUSED(rpc);
+    strm_pool_t *self = arg;
+    struct worker *w = s_find(self, &msg->identity);
+    struct torrent_chunk c;
+    if (!w || torrent_chunk_decode(&c, msg->body.data, msg->body.len) < 0 || !msg->payload.data)
+        return;
+    if (self->ev.chunk)
+        self->ev.chunk(self->ev.arg, w->worker_id, c.stream_id, c.offset, msg->payload.data,
+                       msg->payload.len);
+}
+
+static void s_on_read_end(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    CM_UNUSED(rpc);
+    strm_pool_t *self = arg;
+    struct worker *w = s_find(self, &msg->identity);
+    struct torrent_read_end e;
+    if (!w || torrent_read_end_decode(&e, msg->body.data, msg->body.len) < 0)
+        return;
+    if (self->ev.read_end)
+        self->ev.read_end(self->ev.arg, w->worker_id, e.stream_id, e.status, e.reason);
+}
+
+void strm_pool_set_events(strm_pool_t *self, const struct strm_pool_events *ev)
+{
+    self->ev = *ev;
+}
+
+/* The rendezvous score of a (worker, torrent) pair: a 64-bit mix of both names. */
+static uint64_t s_score(const char *worker_id, const char *info_hash)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = worker_id; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL; /* separator: ("ab","c") != ("a","bc") */
+    for (const char *p = info_hash; *p; p++)
+        h = (h ^ (uint8_t)(*p | 0x20)) * 1099511628211ULL; /* hex in any case */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+bool strm_pool_pick(const strm_pool_t *self, const char *info_hash, const char *const *skip,
+                    size_t nskip, char out[STRM_WORKER_ID_MAX + 1])
+{
+    const struct worker *best = NULL;
+    uint64_t best_score = 0;
+    for (size_t i = 0; i < POOL_WORKERS_MAX; i++) {
+        const struct worker *w = &self->workers[i];
+        if (!w->idlen || w->draining)
+            continue;
+        bool skipped = false;
+        for (size_t k = 0; k < nskip && !skipped; k++)
+            skipped = strcmp(skip[k], w->worker_id) == 0;
+        if (skipped)
+            continue;
+        uint64_t sc = s_score(w->worker_id, info_hash);
+        if (!best || sc > best_score ||
+            (sc == best_score && strcmp(w->worker_id, best->worker_id) < 0)) {
+            best = w;
+            best_score = sc;
+        }
+    }
+    if (!best)
+        return false;
+    snprintf(out, STRM_WORKER_ID_MAX + 1, "%s", best->worker_id);
+    return true;
+}
+
+uint64_t strm_pool_call(strm_pool_t *self, const char *worker_id, int msg, const cm_buf_t *body,
+                        int timeout_ms, cm_rpc_call_fn *cb, void *arg)
+{
+    struct worker *w = s_find_id(self, worker_id);
+    if (!w)
+        return 0;
+    cm_iov_t id = {w->identity, w->idlen};
+    return cm_rpc_call(self->rpc, &id, TORRENT_PROTO, msg, 0, body, NULL, timeout_ms, cb, arg);
+}
+
+int strm_pool_send(strm_pool_t *self, const char *worker_id, int msg, const cm_buf_t *body)
+{
+    struct worker *w = s_find_id(self, worker_id);
+    if (!w)
+        return -1;
+    cm_iov_t id = {w->identity, w->idlen};
+    return cm_rpc_send(self->rpc, &id, TORRENT_PROTO, msg, 0, body, NULL);
+}
+
+size_t strm_pool_list(const strm_pool_t *self, struct strm_worker_info *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < POOL_WORKERS_MAX && n < max; i++) {
+        const struct worker *w = &self->workers[i];
+        if (!w->idlen)
+            continue;
+        struct strm_worker_info *o = &out[n++];
+        memset(o, 0, sizeof(*o));
+        snprintf(o->id, sizeof(o->id), "%s", w->worker_id);
+        o->torrents = w->torrents;
+        o->peers = w->peers;
+        o->capacity = w->capacity;
+        o->down_bps = w->down_bps;
+        o->up_bps = w->up_bps;
+        o->free_cache_bytes = w->free_cache_bytes;
+        o->draining = w->draining;
+    }
+    return n;
 }
 
 /* Any valid message from a known worker proves it alive. */
@@ -180,6 +314,8 @@ strm_pool_t *strm_pool_new(struct event_base *base, void *zctx, const char *endp
     self->heartbeat_ms = heartbeat_ms > 0 ? heartbeat_ms : CM_HB_INTERVAL_MS;
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_READY, s_on_ready, self);
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_HEARTBEAT, s_on_heartbeat, self);
+    cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_CHUNK, s_on_chunk, self);
+    cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_READ_END, s_on_read_end, self);
     cm_rpc_on_peer(rpc, s_on_peer, self);
 
     struct torrent_heartbeat hb;

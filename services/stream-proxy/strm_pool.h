@@ -22,4 +22,42 @@ void strm_pool_destroy(strm_pool_t **self_p);
 /* Workers alive now. */
 uint32_t strm_pool_live(const strm_pool_t *self);
 
+#define STRM_WORKER_ID_MAX 64
+
+/* What the pool tells the streaming edge. Callbacks run on the loop, never from inside a
+ * strm_pool_* call. `data` is borrowed for the call. */
+struct strm_pool_events {
+    void (*chunk)(void *arg, const char *worker_id, uint64_t stream_id, uint64_t offset,
+                  const void *data, size_t len);
+    void (*read_end)(void *arg, const char *worker_id, uint64_t stream_id, int status,
+                     const char *reason);
+    void (*worker_gone)(void *arg, const char *worker_id); /* dead, left, or replaced */
+    void *arg;
+};
+void strm_pool_set_events(strm_pool_t *self, const struct strm_pool_events *ev);
+
+/* Rendezvous hashing (highest random weight): of the live workers that are not draining and
+ * not named in `skip`, the one whose score for `info_hash` is highest. Every proxy computes
+ * the same order, a torrent stays on its worker while that worker lives, and when a worker
+ * joins or leaves only the torrents it wins or held move. Writes its id into `out`; false when
+ * there is none. */
+bool strm_pool_pick(const strm_pool_t *self, const char *info_hash, const char *const *skip,
+                    size_t nskip, char out[STRM_WORKER_ID_MAX + 1]);
+
+/* A request to the worker named `worker_id` (torrent protocol). Returns the request id, or 0
+ * when the worker is not in the pool (then `cb` is never called). */
+uint64_t strm_pool_call(strm_pool_t *self, const char *worker_id, int msg, const cm_buf_t *body,
+                        int timeout_ms, cm_rpc_call_fn *cb, void *arg);
+/* An event to a worker. 0, or -1 when it is not in the pool or its queue is full. */
+int strm_pool_send(strm_pool_t *self, const char *worker_id, int msg, const cm_buf_t *body);
+
+/* The live workers, for GET /api/workers. */
+struct strm_worker_info {
+    char id[STRM_WORKER_ID_MAX + 1];
+    uint32_t torrents, peers, capacity;
+    uint64_t down_bps, up_bps, free_cache_bytes;
+    bool draining;
+};
+size_t strm_pool_list(const strm_pool_t *self, struct strm_worker_info *out, size_t max);
+
 #endif

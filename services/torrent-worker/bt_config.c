@@ -33,6 +33,8 @@ const struct cm_cfg_var bt_cfg_vars[] = {
      "DHT queries per second one address may send before it is ignored for 5 min"},
     {"BT_ALLOW_PRIVATE_TRACKERS", CM_CFG_BOOL, "false", &bt_cfg.allow_private, 0, 0, NULL,
      "allow trackers on private/loopback addresses whatever their path (SSRF guard off)"},
+    {"STREAM_LINGER", CM_CFG_MS, "60s", &bt_cfg.stream_linger, 0, 86400000, NULL,
+     "a torrent nobody streams stays loaded this long, then its peers close (pieces stay cached)"},
 };
 const size_t bt_cfg_nvars = CM_ARRAY_LEN(bt_cfg_vars);
 

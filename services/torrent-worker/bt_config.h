@@ -20,6 +20,7 @@ struct bt_config {
     bool no_dht;             /* DISABLE_DISCOVERY */
     char *dht_bootstrap;     /* DHT_BOOTSTRAP: host:port, comma-separated */
     int64_t dht_ip_rate;     /* DHT_RATE_PER_IP */
+    int64_t stream_linger;   /* STREAM_LINGER, ms (the pool daemon's read path) */
 };
 extern struct bt_config bt_cfg;
 extern const struct cm_cfg_var bt_cfg_vars[];

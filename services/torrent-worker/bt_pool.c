@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT
- * bt_pool: READY, HEARTBEAT and request handling on the pool DEALER. */
+ * bt_pool: READY, HEARTBEAT and request handling on the pool DEALER. The streaming messages
+ * (OPEN, READ, STREAM_CREDIT, CLOSE) are decoded here and handed to bt_stream. */
 #include "bt_pool.h"
+#include "bt_config.h"
+#include "bt_stream.h"
 #include "cm_daemon.h"
 #include "common_msg.h"
 #include "torrent_msg.h"
@@ -24,6 +27,7 @@ struct bt_pool {
     struct md_job *jobs;   /* METADATA fetches in progress */
     uint32_t njobs;
     struct scrape_job *scrapes; /* SCRAPEs in progress */
+    bt_stream_t *stream;        /* the read path: OPEN, READ, CHUNK */
 };
 
 /* READY goes out at every tick until the proxy heartbeats us back: a restarted proxy does not
@@ -48,8 +52,12 @@ static void s_on_connect(cm_rpc_t *rpc, void *arg)
 {
     CM_UNUSED(rpc);
     bt_pool_t *self = arg;
-    if (self->registered)
+    if (self->registered) {
         cm_log_w("pool", 0, "lost the stream-proxy; registering again");
+        /* the proxy on the new socket does not know our reads: it will never CLOSE them */
+        if (self->stream)
+            bt_stream_forget_reads(self->stream);
+    }
     self->registered = false;
 }
 
@@ -367,6 +375,55 @@ static void s_on_status(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     cm_buf_destroy(&body);
 }
 
+/* --- the read path (bt_stream) --- */
+
+static void s_on_open(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    bt_pool_t *self = arg;
+    struct torrent_open *req = cm_calloc(1, sizeof(*req)); /* 64 KiB of magnet: not on the stack */
+    if (torrent_open_decode(req, msg->body.data, msg->body.len) < 0)
+        cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "malformed OPEN");
+    else
+        bt_stream_open(self->stream, req, cm_rpc_defer(rpc, msg));
+    cm_free(req);
+}
+
+static void s_on_read(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    CM_UNUSED(rpc);
+    bt_pool_t *self = arg;
+    struct torrent_read req;
+    if (torrent_read_decode(&req, msg->body.data, msg->body.len) < 0) {
+        cm_log_w("pool", 0, "malformed READ dropped");
+        return;
+    }
+    bt_stream_read(self->stream, &req);
+}
+
+static void s_on_stream_credit(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    CM_UNUSED(rpc);
+    bt_pool_t *self = arg;
+    struct torrent_stream_credit req;
+    if (torrent_stream_credit_decode(&req, msg->body.data, msg->body.len) < 0) {
+        cm_log_w("pool", 0, "malformed STREAM_CREDIT dropped");
+        return;
+    }
+    bt_stream_credit(self->stream, req.stream_id, req.bytes);
+}
+
+static void s_on_close(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    CM_UNUSED(rpc);
+    bt_pool_t *self = arg;
+    struct torrent_close req;
+    if (torrent_close_decode(&req, msg->body.data, msg->body.len) < 0) {
+        cm_log_w("pool", 0, "malformed CLOSE dropped");
+        return;
+    }
+    bt_stream_close(self->stream, req.stream_id);
+}
+
 bt_pool_t *bt_pool_new(struct event_base *base, void *zctx, const struct bt_pool_opts *opts,
                        char *err, size_t errlen)
 {
@@ -390,10 +447,22 @@ bt_pool_t *bt_pool_new(struct event_base *base, void *zctx, const struct bt_pool
     self->engine = opts->engine;
     self->cache = opts->cache;
     self->cache_dir = opts->cache_dir;
+    struct bt_stream_opts so = {
+        .engine = opts->engine,
+        .cache = opts->cache,
+        .cache_dir = opts->cache_dir,
+        .reads_max = CM_MAX(opts->capacity, (uint32_t)BT_STREAM_READS_MAX),
+        .linger_ms = (int)CM_MIN(bt_cfg.stream_linger, (int64_t)INT_MAX),
+    };
+    self->stream = bt_stream_new(base, rpc, &so);
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_HEARTBEAT, s_on_proxy_heartbeat, self);
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_METADATA, s_on_metadata, self);
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_SCRAPE, s_on_scrape, self);
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_STATUS, s_on_status, self);
+    cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_OPEN, s_on_open, self);
+    cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_READ, s_on_read, self);
+    cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_STREAM_CREDIT, s_on_stream_credit, self);
+    cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_CLOSE, s_on_close, self);
     cm_rpc_on_connect(rpc, s_on_connect, self);
 
     self->heartbeat_ms = opts->heartbeat_ms > 0 ? opts->heartbeat_ms : CM_HB_INTERVAL_MS;
@@ -415,6 +484,7 @@ void bt_pool_destroy(bt_pool_t **self_p)
     *self_p = NULL;
     if (self->ev_hb)
         event_free(self->ev_hb);
+    bt_stream_destroy(&self->stream); /* its READ_ENDs go out before the socket closes */
     while (self->jobs)
         s_job_free(self, self->jobs);
     while (self->scrapes) {

@@ -38,6 +38,8 @@ READY, HEARTBEAT = 1, 2
 JWT_SECRET = "marquee-integration-jwt-secret-0123456789abcdef"
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "admin-password-for-tests-7Qx"
+# base64 of 32 bytes: the keys of the sources' encrypted columns (source-discovery)
+SOURCE_SECURITY_KEY = "bWFycXVlZS1pbnRlZ3JhdGlvbi1zb3VyY2Uta2V5LTE="
 # one copy of each, shared with the benchmarks (tests/bench/ runs btswarm without pytest)
 from btswarm import SANITIZER_MARKS, wait_until  # noqa: E402
 
@@ -127,7 +129,7 @@ class Stack:
             env.setdefault("BT_LISTEN", "127.0.0.1:0")
             env.setdefault("CACHE_DIR", str(self.logdir / ("cache-" + name)))
             env.setdefault("DISABLE_DISCOVERY", "true")  # no DHT bootstrap off this machine
-        if binary in ("auth", "gateway"):
+        if binary in ("auth", "gateway", "stream-proxy"):
             env.setdefault("JWT_SECRET", JWT_SECRET)
         if binary == "auth":
             env.setdefault("AUDIT_BIND", "tcp://127.0.0.1:*")
@@ -135,6 +137,8 @@ class Stack:
             env.setdefault("ADMIN_PASSWORD", ADMIN_PASSWORD)
         if binary == "gateway":
             env.setdefault("REVOCATION_POLL", "200ms")
+        if binary == "source-discovery":
+            env.setdefault("SOURCE_SECURITY_KEY", SOURCE_SECURITY_KEY)
         d = Daemon(name, binary, env, self.logdir, args)
         self.daemons[name] = d
         self.spawned.append(d)
@@ -152,7 +156,9 @@ class Stack:
         sp = self.spawn("stream-proxy", "stream-proxy",
                         {"STREAM_CONTROL_BIND": "tcp://127.0.0.1:*",
                          "STREAM_POOL_BIND": "tcp://127.0.0.1:*",
-                         "STREAM_LISTEN": "127.0.0.1:0", **extra})
+                         "STREAM_LISTEN": "127.0.0.1:0",
+                         "AUTH_ENDPOINT": auth.ready["rpc"],
+                         "DISCOVERY_ENDPOINT": disc.ready["rpc"], **extra})
         for i in range(workers):
             self.spawn("worker-%d" % (i + 1), "torrent-worker",
                        {"STREAM_POOL_ENDPOINT": sp.ready["pool"],
@@ -161,7 +167,8 @@ class Stack:
                 "AUTH_ENDPOINT": auth.ready["rpc"],
                 "AUDIT_ENDPOINT": auth.ready["audit"],
                 "DISCOVERY_ENDPOINT": disc.ready["rpc"],
-                "STREAM_CONTROL_ENDPOINT": sp.ready["rpc"], **extra}
+                "STREAM_CONTROL_ENDPOINT": sp.ready["rpc"],
+                "STREAM_PUBLIC_URL": "http://" + sp.ready["http"], **extra}
         genv.update(gateway_env or {})
         self.spawn("gateway", "gateway", genv)
         if workers and wait_healthy:

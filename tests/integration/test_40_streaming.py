@@ -1,0 +1,269 @@
+"""Streaming end to end: the catalog, a stream key, the stream-proxy's byte edge, the workers.
+
+A multi-file torrent is seeded by our own `seed` on the host's loopback with a real opentracker
+(as in test_31: every peer is ours and the daemons must reach each other on 127.0.0.1). An
+admin adds a movie and the .torrent as its source through the gateway, a user asks for a
+stream URL, and the bytes that come back through the stream-proxy are compared with the file
+on disk: random ranges, the edge cases of RFC 9110 Range, HEAD, ?file=N, keys of others, the
+per-user cap, and a worker killed with SIGKILL in the middle of a transfer."""
+import base64
+import hashlib
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from authlib import ADMIN_EMAIL, ADMIN_PASSWORD, auth_header, call, create_user, login_ok, q
+from btswarm import OpenTracker, ProcSet, Netns, TorrentWorker, make_payload
+from conftest import BIN, report, wait_until
+
+CLI = BIN / "torrent-worker"
+PIECE = 256 * 1024
+FILES = [("extras/sample.mkv", 1 * 1024 * 1024 + 333), ("movie.mp4", 24 * 1024 * 1024 + 4097),
+         ("subs/movie.en.srt", 20000)]
+
+
+@pytest.fixture(scope="module")
+def swarm():
+    if not CLI.is_file():
+        pytest.skip("%s is missing (make SANITIZER=address,undefined all)" % CLI)
+    if not shutil.which("opentracker"):
+        pytest.skip("opentracker is not installed (scripts/bootstrap.sh)")
+    work = Path(tempfile.mkdtemp(prefix="marquee-stream-", dir="/tmp"))
+    os.chmod(work, 0o755)
+    ns = Netns(enable=False)
+    procs = ProcSet(ns, work / "logs")
+    try:
+        p = make_payload("stream-e2e", FILES, PIECE)
+        tracker = OpenTracker(ns, procs, work, [p.hex])
+        torrent = p.write_torrent(work / "stream-e2e.torrent", tracker.http_url)
+        TorrentWorker(ns, procs, CLI).seed(torrent, p.root, trackers=[tracker.http_url])
+        yield {"p": p, "torrent": torrent, "tracker": tracker, "work": work}
+    finally:
+        procs.stop_all()
+        ns.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _file(p, rel):
+    return p.path_of(rel).read_bytes()
+
+
+def _setup(stack, swarm, pg, workers=1, extra=None):
+    """Start the stack; add the movie and its source; return (gateway, user token, source id,
+    admin token). The database is per module: the catalog starts empty for each test."""
+    stack.start_core(workers=workers, gateway_env={"RATE_LIMIT_API": "off",
+                                                   "RATE_LIMIT_LOGIN": "off",
+                                                   "RATE_LIMIT_LOGIN_ACCOUNT": "off"},
+                     extra_env=extra)
+    base = stack.gateway_url
+    q(pg.url, "TRUNCATE movies CASCADE")
+    admin = login_ok(base, ADMIN_EMAIL, ADMIN_PASSWORD)["accessToken"]
+    imdb = "tt%07d" % random.randint(1000000, 9999999)
+    r = call(base, "POST", "/api/movies", {"imdbId": imdb, "title": "Stream Test"},
+             auth_header(admin))
+    assert r.status == 201, r
+    movie = r.json["id"]
+    tb = base64.b64encode(Path(swarm["torrent"]).read_bytes()).decode()
+    r = call(base, "POST", "/api/movies/%d/sources" % movie, {"torrent": tb}, auth_header(admin))
+    assert r.status == 201, r
+    user, pw = create_user(base, admin)
+    tok = login_ok(base, user["email"], pw)["accessToken"]
+    return base, tok, r.json["id"], admin
+
+
+def _url(base, tok, source):
+    r = call(base, "POST", "/api/stream/token", {"sourceId": source}, auth_header(tok))
+    assert r.status == 200, r
+    return r.json["url"]
+
+
+def _get(url, headers=None, method="GET", timeout=60):
+    """(status, headers with lower-case names, body) over a fresh connection."""
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        c.request(method, u.path + ("?" + u.query if u.query else ""), headers=headers or {})
+        r = c.getresponse()
+        body = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+    finally:
+        c.close()
+
+
+def test_random_ranges_byte_for_byte(stack, swarm, pg, request):
+    base, tok, source, _ = _setup(stack, swarm, pg)
+    url = _url(base, tok, source)
+    data = _file(swarm["p"], "movie.mp4")
+    size = len(data)
+    st, h, body = _get(url, {"Range": "bytes=0-0"})
+    assert st == 206 and body == data[:1], (st, h)
+    assert h["content-range"] == "bytes 0-0/%d" % size
+    assert h["accept-ranges"] == "bytes" and h["content-type"] == "video/mp4" and h["etag"]
+    rnd = random.Random(4242)
+    t0 = time.monotonic()
+    for i in range(200):
+        a = rnd.randrange(size)
+        b = min(size - 1, a + rnd.choice([0, 1, 100, 16383, 16384, 65536, PIECE, 3 * PIECE + 7]))
+        st, h, body = _get(url, {"Range": "bytes=%d-%d" % (a, b)})
+        assert st == 206, (i, a, b, st, body[:200])
+        assert h["content-range"] == "bytes %d-%d/%d" % (a, b, size), (i, h)
+        assert body == data[a:b + 1], "range %d: bytes %d-%d differ" % (i, a, b)
+    report(request, "stream", "200 random ranges byte-exact in %.1f s" % (time.monotonic() - t0))
+    st, h, body = _get(url)
+    assert st == 200 and h["content-length"] == str(size)
+    assert hashlib.sha256(body).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+def test_range_edge_cases(stack, swarm, pg):
+    base, tok, source, _ = _setup(stack, swarm, pg)
+    url = _url(base, tok, source)
+    data = _file(swarm["p"], "movie.mp4")
+    size = len(data)
+    # suffix, open-ended, clamped, whole
+    for rng, first, last in [("bytes=-500", size - 500, size - 1), ("bytes=%d-" % (size - 10),
+                             size - 10, size - 1), ("bytes=100-%d" % (size * 2), 100, size - 1),
+                             ("bytes=0-", 0, size - 1), ("bytes=-%d" % (size * 3), 0, size - 1)]:
+        st, h, body = _get(url, {"Range": rng})
+        assert st == 206, (rng, st)
+        assert h["content-range"] == "bytes %d-%d/%d" % (first, last, size), (rng, h)
+        assert body == data[first:last + 1], rng
+    # unsatisfiable -> 416 with bytes */size
+    for rng in ("bytes=%d-" % size, "bytes=%d-%d" % (size + 5, size + 10)):
+        st, h, body = _get(url, {"Range": rng})
+        assert st == 416, (rng, st)
+        assert h["content-range"] == "bytes */%d" % size, h
+        assert json.loads(body)["code"]
+    # syntactically invalid or another unit -> ignored: 200 whole
+    for rng in ("bytes=5-3", "items=0-1", "bytes=abc"):
+        st, h, body = _get(url, {"Range": rng}, method="HEAD")
+        assert st == 200 and h["content-length"] == str(size), (rng, st, h)
+    # several ranges -> multipart/byteranges
+    st, h, body = _get(url, {"Range": "bytes=0-9,1000-1009,-5"})
+    assert st == 206 and h["content-type"].startswith("multipart/byteranges; boundary="), h
+    boundary = h["content-type"].split("boundary=", 1)[1].encode()
+    assert int(h["content-length"]) == len(body)
+    parts = [x for x in body.split(b"--" + boundary) if x.strip() not in (b"", b"--")]
+    assert len(parts) == 3, body[:400]
+    for part, (a, b) in zip(parts, [(0, 9), (1000, 1009), (size - 5, size - 1)]):
+        head, payload = part.split(b"\r\n\r\n", 1)
+        assert b"Content-Range: bytes %d-%d/%d" % (a, b, size) in head, head
+        assert payload[:b - a + 1] == data[a:b + 1]
+    # If-Range: the current ETag honours the range, another answers 200 whole
+    st, h, _ = _get(url, method="HEAD")
+    etag = h["etag"]
+    st, h, body = _get(url, {"Range": "bytes=10-19", "If-Range": etag})
+    assert st == 206 and body == data[10:20]
+    st, h, _ = _get(url, {"Range": "bytes=10-19", "If-Range": '"other"'}, method="HEAD")
+    assert st == 200 and h["content-length"] == str(size)
+    # HEAD with a range: headers only
+    st, h, body = _get(url, {"Range": "bytes=0-99"}, method="HEAD")
+    assert st == 206 and body == b"" and h["content-length"] == "100"
+    # ?file=N picks another file; the largest video file is the default
+    st, h, body = _get(url + "?file=2")
+    assert st == 200 and body == _file(swarm["p"], "subs/movie.en.srt")
+    assert h["content-type"] in ("application/x-subrip", "text/plain")
+    st, h, body = _get(url + "?file=0", {"Range": "bytes=0-99"})
+    assert st == 206 and body == _file(swarm["p"], "extras/sample.mkv")[:100]
+    assert h["content-type"] == "video/x-matroska"
+    st, _, _ = _get(url + "?file=9")
+    assert st == 404
+    st, _, _ = _get(url + "?file=x")
+    assert st == 400
+    # the gateway sends /api/stream/<key> to the stream-proxy
+    path = urllib.parse.urlsplit(url).path
+    st, h, _ = _get(base + path, method="HEAD")
+    assert st == 307 and h["location"] == url, (st, h)
+
+
+def test_keys_of_others_expired_forged_and_the_cap(stack, swarm, pg):
+    base, tok, source, admin = _setup(stack, swarm, pg, extra={"STREAM_SESSIONS_PER_USER": "1"})
+    url = _url(base, tok, source)
+    u = urllib.parse.urlsplit(url)
+    forged = "%s://%s/api/stream/%s" % (u.scheme, u.netloc, base64.urlsafe_b64encode(
+        os.urandom(32)).decode().rstrip("="))
+    st, _, body = _get(forged, {"Range": "bytes=0-9"})
+    assert st == 401 and json.loads(body)["code"], body
+    st, _, _ = _get("%s://%s/api/stream/short" % (u.scheme, u.netloc))
+    assert st == 401
+    # a bearer token on /api/stream/source/<id>
+    st, _, body = _get("%s://%s/api/stream/source/%d" % (u.scheme, u.netloc, source),
+                       {"Range": "bytes=0-9", **auth_header(tok)})
+    assert st == 206 and body == _file(swarm["p"], "movie.mp4")[:10]
+    st, _, _ = _get("%s://%s/api/stream/source/%d" % (u.scheme, u.netloc, source),
+                    {"Range": "bytes=0-9"})
+    assert st == 401
+    # the per-user cap (1 here): a second source of the same user streaming at once -> 429
+    # (the same source again is the same session)
+    slow = socket.create_connection((u.hostname, u.port))
+    try:
+        slow.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % u.path).encode())
+        slow.settimeout(10)
+        assert slow.recv(12).startswith(b"HTTP/1.1 200")
+        st, _, body = _get(url, {"Range": "bytes=0-9"})
+        assert st == 206  # same source, same session
+        # a second source for the same user
+        r = call(base, "POST", "/api/movies", {"imdbId": "tt%07d" % random.randint(1000000, 9999999),
+                                               "title": "Other"}, auth_header(admin))
+        assert r.status == 201
+        other = hashlib.sha1(os.urandom(8)).hexdigest()
+        r = call(base, "POST", "/api/movies/%d/sources" % r.json["id"],
+                 {"magnet": "magnet:?xt=urn:btih:" + other}, auth_header(admin))
+        assert r.status == 201, r
+        st, h, body = _get(_url(base, tok, r.json["id"]))
+        assert st == 429 and h.get("retry-after"), (st, body)
+    finally:
+        slow.close()
+    # the client's disconnect ends its session at once
+    wait_until(lambda: call(base, "GET", "/api/stream/sessions", None,
+                            auth_header(tok)).json.get("results") == [], 5,
+               what="the session gone with its client")
+
+
+def _kill_serving(stack, url, size, request):
+    """Read the whole file while SIGKILLing the worker serving it; return the body."""
+    got = bytearray()
+    killed = []
+    u = urllib.parse.urlsplit(url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
+    c.request("GET", u.path)
+    r = c.getresponse()
+    assert r.status == 200
+    while True:
+        chunk = r.read(256 * 1024)
+        if not chunk:
+            break
+        got += chunk
+        if not killed and len(got) >= size // 3:
+            st = call(stack.gateway_url, "GET", "/api/stream/sessions", None,
+                      auth_header(request["admin"]))
+            serving = st.json["results"][0]["worker"]
+            name = {d.env.get("WORKER_ID"): n for n, d in stack.daemons.items()}[serving]
+            stack.daemons[name].kill9()
+            killed.append((name, len(got)))
+    c.close()
+    return bytes(got), killed
+
+
+def test_worker_killed_mid_transfer_loses_no_byte(stack, swarm, pg, request):
+    base, tok, source, admin = _setup(stack, swarm, pg, workers=2)
+    url = _url(base, tok, source)
+    data = _file(swarm["p"], "movie.mp4")
+    body, killed = _kill_serving(stack, url, len(data), {"admin": admin})
+    assert killed, "no worker was killed"
+    name, at = killed[0]
+    stack.daemons[name].expect_exit = -signal.SIGKILL
+    report(request, "failover", "killed %s after %d bytes; got %d of %d" % (name, at, len(body),
+                                                                           len(data)))
+    assert len(body) == len(data)
+    assert hashlib.sha256(body).hexdigest() == hashlib.sha256(data).hexdigest()
