@@ -104,6 +104,19 @@ const uint8_t *bt_torrent_info_hash(const bt_torrent_t *t);
 /* Read verified bytes of the torrent's byte stream. 0, or -1 (not had, I/O error). */
 int bt_torrent_read(bt_torrent_t *t, uint64_t offset, void *buf, size_t len);
 
+/* Streaming steers a torrent's wants (priorities and deadlines) directly in its picker. After
+ * such a change: peers re-evaluate their interest and ask for blocks now, the fastest first
+ * (they get the earliest deadlines), rather than at the next tick; with `cancel`, requests
+ * for pieces nobody wants any more are cancelled. Also settles `complete` (below). */
+void bt_torrent_wanted_changed(bt_torrent_t *t, bool cancel);
+/* A torrent whose wanted pieces are all had counts as complete, and a complete torrent is
+ * never interested again; a streaming torrent wants more later, so it is complete only when it
+ * has every piece. */
+void bt_torrent_settle(bt_torrent_t *t);
+/* With no peer connected: try the known addresses again now and ask the trackers for more.
+ * Returns true when it did (there was no peer). */
+bool bt_torrent_retry_peers(bt_torrent_t *t);
+
 struct bt_torrent_stats {
     bool has_metadata, complete;
     uint32_t pieces_have, npieces;

@@ -22,16 +22,10 @@
  * once: a read holds no buffer of its own. The piece callback runs inside the engine's block
  * handling, so it only marks the torrent and wakes s_on_pump on the next loop turn.
  *
- * Engine glue. Two things the streaming path needs are not in bt_engine.h yet, so this file
- * reaches into bt_internal.h for them (the only file outside the engine core that does; they
- * belong in bt_torrent.c as a `bt_torrent_wanted_changed()`):
- *  - a torrent whose wanted pieces are all had is marked `complete`, and a complete torrent is
- *    never interested again and closes seeds on sight; with every piece SKIP a paused torrent
- *    is "complete" at once. For a streaming torrent `complete` means "has every piece";
- *  - after priorities change, peers must re-evaluate their interest and ask for blocks now
- *    rather than at the next engine tick, and requests for pieces nobody wants are cancelled. */
+ * Engine glue: after priorities change, bt_torrent_wanted_changed() makes peers re-evaluate
+ * their interest and ask for blocks now, and cancels requests for pieces nobody wants;
+ * bt_torrent_settle() keeps a streaming torrent "complete" only when it has every piece. */
 #include "bt_stream.h"
-#include "bt_internal.h"
 #include <sys/stat.h>
 
 #define BT_STREAM_TAG 0xb7500001u
@@ -41,7 +35,6 @@ enum {
     S_RATE_FLOOR = 1024 * 1024,     /* bytes/s assumed for deadline spacing at least */
     S_STEP_MIN_MS = 50,             /* spacing of successive critical deadlines ... */
     S_STEP_MAX_MS = 2000,           /* ... within these bounds */
-    S_PEERS_SORT_MAX = 256,         /* peers ordered by rate for one kick */
     S_RECONNECT_EVERY_MS = 5000,    /* wanted again with no peer: retry known addresses */
     S_TORRENT_BYTES_MAX = 16 << 20, /* .torrent bytes in OPEN_OK */
     S_FILES_LISTED = 1000,          /* OPEN_OK file list (proto cap) */
@@ -129,72 +122,16 @@ struct bt_stream {
     cm_buf_t *buf;              /* bodies of CHUNK and READ_END */
 };
 
-/* --- engine glue (see the file comment) --- */
+/* --- engine glue --- */
 
-/* A streaming torrent is complete only when it has every piece. */
-static void s_engine_settle(bt_torrent_t *t)
+/* Priorities rose: peers ask for blocks now (bt_torrent_wanted_changed); with no peer at all,
+ * the known addresses are tried again, at most every S_RECONNECT_EVERY_MS. */
+static void s_engine_kick(struct s_torrent *tor, bool cancel)
 {
-    if (t->complete && t->picker && bt_picker_have_count(t->picker) < bt_picker_npieces(t->picker))
-        t->complete = false;
-}
-
-/* Cancel our requests for pieces nobody wants (SKIP and not had). */
-static void s_engine_cancel_unwanted(bt_torrent_t *t)
-{
-    bt_picker_t *pk = t->picker;
-    uint32_t n = 0;
-    for (struct bt_peer *p = t->peers; p; p = p->next) {
-        if (p->state != BT_PS_ACTIVE)
-            continue;
-        for (uint32_t i = 0; i < p->nreqs;) {
-            const struct bt_req *r = &p->reqs[i];
-            if (bt_picker_priority(pk, r->piece) == BT_PRIO_SKIP && !bt_picker_have(pk, r->piece)) {
-                bt_peer_cancel_block(p, r->piece, r->begin); /* the last one moves to i */
-                n++;
-                continue;
-            }
-            i++;
-        }
-    }
-    if (n > 0)
-        cm_log_d("stream", 0, "%s: %" PRIu32 " requests of abandoned pieces cancelled", t->hex, n);
-}
-
-static int s_cmp_peer_rate(const void *a, const void *b)
-{
-    const struct bt_peer *x = *(struct bt_peer *const *)a, *y = *(struct bt_peer *const *)b;
-    return x->down_bps < y->down_bps ? 1 : x->down_bps > y->down_bps ? -1 : 0;
-}
-
-/* Priorities rose: every peer reconsiders its interest and asks for blocks now, the fastest
- * first (it gets the earliest deadlines). With no peer at all, retry the known addresses. */
-static void s_engine_kick(struct s_torrent *tor)
-{
-    bt_torrent_t *t = tor->t;
-    s_engine_settle(t);
-    if (!t->picker || bt_picker_complete(t->picker))
-        return;
-    struct bt_peer *peers[S_PEERS_SORT_MAX];
-    size_t n = 0;
-    for (struct bt_peer *p = t->peers; p && n < S_PEERS_SORT_MAX; p = p->next)
-        if (p->state == BT_PS_ACTIVE)
-            peers[n++] = p;
-    qsort(peers, n, sizeof(peers[0]), s_cmp_peer_rate);
-    for (size_t i = 0; i < n; i++) {
-        if (!peers[i]->am_interested)
-            bt_peer_update_interest(peers[i]);
-        bt_peer_fill_requests(peers[i]);
-    }
+    bt_torrent_wanted_changed(tor->t, cancel);
     uint64_t now = cm_mono_ms();
-    if (t->npeers == 0 && now - tor->reconnect_ms >= S_RECONNECT_EVERY_MS) {
+    if (now - tor->reconnect_ms >= S_RECONNECT_EVERY_MS && bt_torrent_retry_peers(tor->t))
         tor->reconnect_ms = now;
-        for (uint32_t i = 0; i < t->ncands; i++)
-            if (!t->cands[i].connected && t->cands[i].fails < BT_CONNECT_FAILS_MAX)
-                t->cands[i].next_try_ms = 0;
-        bt_torrent_connect_some(t);
-        if (t->swarm)
-            bt_trk_swarm_more_peers(t->swarm);
-    }
 }
 
 /* --- small helpers --- */
@@ -322,10 +259,8 @@ static void s_flush(struct s_torrent *tor)
 {
     if (!tor->t || !bt_torrent_picker(tor->t))
         return;
-    if (tor->need_cancel)
-        s_engine_cancel_unwanted(tor->t);
     if (tor->need_kick || tor->need_cancel)
-        s_engine_kick(tor);
+        s_engine_kick(tor, tor->need_cancel);
     tor->need_kick = tor->need_cancel = false;
 }
 
@@ -767,7 +702,7 @@ static void s_on_pump(evutil_socket_t fd, short what, void *arg)
         if (!tor->dirty || !tor->ready)
             continue;
         tor->dirty = false;
-        s_engine_settle(tor->t);
+        bt_torrent_settle(tor->t);
         s_run_reads(self, tor);
         s_flush(tor);
     }
@@ -809,7 +744,7 @@ static void s_on_tick(evutil_socket_t fd, short what, void *arg)
             continue;
         s_expire_waiters(tor, now);
         if (tor->ready) {
-            s_engine_settle(tor->t);
+            bt_torrent_settle(tor->t);
             bt_picker_t *pk = bt_torrent_picker(tor->t);
             for (struct s_read *r = tor->reads, *rn; r; r = rn) {
                 rn = r->next;

@@ -864,3 +864,75 @@ void bt_torrent_stats(const bt_torrent_t *t, struct bt_torrent_stats *out)
         snprintf(out->tracker_error, sizeof(out->tracker_error), "%s", si.last_error);
     }
 }
+
+/* --- wants steered from outside (streaming) --- */
+
+void bt_torrent_settle(bt_torrent_t *t)
+{
+    if (t->complete && t->picker && bt_picker_have_count(t->picker) < bt_picker_npieces(t->picker))
+        t->complete = false;
+}
+
+/* Cancel our requests for pieces nobody wants (SKIP and not had). */
+static void s_cancel_unwanted(bt_torrent_t *t)
+{
+    bt_picker_t *pk = t->picker;
+    uint32_t n = 0;
+    for (struct bt_peer *p = t->peers; p; p = p->next) {
+        if (p->state != BT_PS_ACTIVE)
+            continue;
+        for (uint32_t i = 0; i < p->nreqs;) {
+            const struct bt_req *r = &p->reqs[i];
+            if (bt_picker_priority(pk, r->piece) == BT_PRIO_SKIP && !bt_picker_have(pk, r->piece)) {
+                bt_peer_cancel_block(p, r->piece, r->begin); /* the last one moves to i */
+                n++;
+                continue;
+            }
+            i++;
+        }
+    }
+    if (n > 0)
+        cm_log_d("torrent", 0, "%s: %" PRIu32 " requests of abandoned pieces cancelled", t->hex, n);
+}
+
+static int s_cmp_peer_rate(const void *a, const void *b)
+{
+    const struct bt_peer *x = *(struct bt_peer *const *)a, *y = *(struct bt_peer *const *)b;
+    return x->down_bps < y->down_bps ? 1 : x->down_bps > y->down_bps ? -1 : 0;
+}
+
+void bt_torrent_wanted_changed(bt_torrent_t *t, bool cancel)
+{
+    bt_torrent_settle(t);
+    if (!t->picker)
+        return;
+    if (cancel)
+        s_cancel_unwanted(t);
+    if (bt_picker_complete(t->picker))
+        return;
+    enum { PEERS_SORT_MAX = 256 };
+    struct bt_peer *peers[PEERS_SORT_MAX];
+    size_t n = 0;
+    for (struct bt_peer *p = t->peers; p && n < PEERS_SORT_MAX; p = p->next)
+        if (p->state == BT_PS_ACTIVE)
+            peers[n++] = p;
+    qsort(peers, n, sizeof(peers[0]), s_cmp_peer_rate);
+    for (size_t i = 0; i < n; i++) {
+        if (!peers[i]->am_interested)
+            bt_peer_update_interest(peers[i]);
+        bt_peer_fill_requests(peers[i]);
+    }
+}
+
+bool bt_torrent_retry_peers(bt_torrent_t *t)
+{
+    if (t->npeers > 0 || !t->picker || bt_picker_complete(t->picker))
+        return false;
+    for (uint32_t i = 0; i < t->ncands; i++)
+        if (!t->cands[i].connected && t->cands[i].fails < BT_CONNECT_FAILS_MAX)
+            t->cands[i].next_try_ms = 0;
+    bt_torrent_connect_some(t);
+    if (t->swarm)
+        bt_trk_swarm_more_peers(t->swarm);
+    return true;
+}
