@@ -1,7 +1,8 @@
 """Streaming end to end: the catalog, a stream key, the stream-proxy's byte edge, the workers.
 
-A multi-file torrent is seeded by our own `seed` on the host's loopback with a real opentracker
-(as in test_31: every peer is ours and the daemons must reach each other on 127.0.0.1). An
+A multi-file torrent is seeded by aria2 and our own `seed` on the host's loopback with a real
+opentracker (as in test_33: the daemons must reach each other on 127.0.0.1; aria2 is bound to
+127.0.0.1 with DHT, LPD and PEX off). An
 admin adds a movie and the .torrent as its source through the gateway, a user asks for a
 stream URL, and the bytes that come back through the stream-proxy are compared with the file
 on disk: random ranges, the edge cases of RFC 9110 Range, HEAD, ?file=N, keys of others, the
@@ -24,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from authlib import ADMIN_EMAIL, ADMIN_PASSWORD, auth_header, call, create_user, login_ok, q
-from btswarm import OpenTracker, ProcSet, Netns, TorrentWorker, make_payload
+from btswarm import Aria2, OpenTracker, ProcSet, Netns, TorrentWorker, make_payload
 from conftest import BIN, report, wait_until
 
 CLI = BIN / "torrent-worker"
@@ -47,7 +48,16 @@ def swarm():
         p = make_payload("stream-e2e", FILES, PIECE)
         tracker = OpenTracker(ns, procs, work, [p.hex])
         torrent = p.write_torrent(work / "stream-e2e.torrent", tracker.http_url)
+        # two seeders: a real client (aria2, bound to 127.0.0.1, DHT/LPD/PEX off) and ours
+        aria = None
+        if shutil.which("aria2c"):
+            aria = Aria2(ns, procs, work, [tracker.http_url])
+            gid = aria.seed(p, torrent)
         TorrentWorker(ns, procs, CLI).seed(torrent, p.root, trackers=[tracker.http_url])
+        if aria:
+            aria.wait_seeding(gid)
+            wait_until(lambda: tracker.scrape_http(p.info_hash)[0] >= 2, 15,
+                       what="two seeders at the tracker")
         yield {"p": p, "torrent": torrent, "tracker": tracker, "work": work}
     finally:
         procs.stop_all()
