@@ -40,6 +40,8 @@ if [ $BENCH -eq 1 ]; then
     command -v npm >/dev/null || PACKAGES+=(npm)
     # the API benchmark (tests/bench/auth_me.py): HTTP load with latency percentiles
     PACKAGES+=(wrk)
+    # the streaming benchmark (tests/bench/stream_bench.py): a cached file from disk by nginx
+    PACKAGES+=(nginx-light)
 fi
 
 missing=()

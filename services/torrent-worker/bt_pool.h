@@ -2,10 +2,10 @@
  * bt_pool: the worker's side of the pool protocol. A DEALER connected to the stream-proxy's
  * pool ROUTER: READY on every (re)connect, HEARTBEAT every interval with load figures, and
  * the requests the proxy sends: METADATA (a magnet's info dictionary from the swarm, as a
- * .torrent), SCRAPE (tracker figures), STATUS (load and cache); OPEN and READ come with the
- * streaming path. When
- * the proxy falls silent for CM_HB_LIVENESS intervals (it restarted, or died), cm_rpc re-creates
- * the socket and we announce ourselves again. */
+ * .torrent), SCRAPE (tracker figures), STATUS (load and cache), and the streaming path's OPEN,
+ * READ, STREAM_CREDIT and CLOSE (bt_stream.c). When the proxy falls silent for CM_HB_LIVENESS
+ * intervals (it restarted, or died), cm_rpc re-creates the socket and we announce ourselves again.
+ */
 #ifndef BT_POOL_H
 #define BT_POOL_H
 #include "cm.h"

@@ -232,8 +232,11 @@ def test_disconnect_ends_session_and_worker_read(stack, swarm, pg, request):  # 
         state["streams"] = [w["streams"] for w in _workers(base, admin)]
         state["closed"] = worker.text().count(" closed after ") - closed_before
         return not state["sessions"] and state["streams"] == [0] and state["closed"] == 1
-    wait_until(gone, 2, what="the session, the proxy's request and the worker's read gone "
-                             "within 2 s of the client's close: %r" % state)
+    try:
+        wait_until(gone, 2, what="the session, the proxy's request and the worker's read gone")
+    except AssertionError as e:
+        raise AssertionError("%s; last seen %r\nworker log:\n%s" % (e, state,
+                                                                  worker.text()[-2000:]))
     report(request, "limits", "client close -> session and worker read gone in %.0f ms"
            % ((time.monotonic() - t0) * 1000))
 
