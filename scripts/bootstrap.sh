@@ -32,6 +32,9 @@ PACKAGES=(
     aria2 opentracker qbittorrent-nox mktorrent
     # GNU time: peak RSS of a program (tests/integration/test_32_peer_abuse.py, make bench)
     time
+    # playback in a real browser (tests/integration/test_42_browser.py): headless Chromium
+    # driven over the DevTools protocol (websocket-client), test videos made with ffmpeg
+    chromium ffmpeg python3-websocket
 )
 if [ $BENCH -eq 1 ]; then
     # the download benchmark drives the WebTorrent library (npm) from node; a node from
