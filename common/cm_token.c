@@ -86,3 +86,39 @@ void cm_sha256_hex(const void *in, size_t len, char *out)
         abort(); /* only on OOM inside OpenSSL */
     cm_hex_encode(md, 32, out);
 }
+
+long cm_b64_decode(const char *in, size_t len, uint8_t *out, size_t size)
+{
+    /* '=' padding is optional, but when present it must complete the last quantum. */
+    size_t pad = 0;
+    while (len > 0 && in[len - 1] == '=' && pad < 2) {
+        len--;
+        pad++;
+    }
+    if (pad && (len + pad) % 4 != 0)
+        return -1;
+    if (len % 4 == 1)
+        return -1; /* 6 bits cannot make a byte */
+    size_t n = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
+    if (n > size)
+        return -1;
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        int d = cm_b64_digit((unsigned char)in[i], false);
+        if (d < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)d;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    /* Canonical: the bits left over after the last byte must be zero. */
+    if (acc != 0)
+        return -1;
+    return (long)o;
+}

@@ -22,6 +22,11 @@ size_t cm_b64url_encode(const void *in, size_t len, char *out);
  * the standard one ('+', '/') otherwise. Padding and whitespace are -1. */
 int cm_b64_digit(int c, bool url);
 
+/* Strict standard base64 (RFC 4648 §4): '=' padding optional but complete when given, no
+ * whitespace, the unused low bits of the last character zero (one encoding per value). The
+ * bytes go to `out` (at most `size`); returns their count, or -1 (malformed, or too long). */
+long cm_b64_decode(const char *in, size_t len, uint8_t *out, size_t size);
+
 /* SHA-256 of `len` bytes as 64 lower-case hex digits and a NUL into `out` (size >= 65). */
 void cm_sha256_hex(const void *in, size_t len, char *out);
 

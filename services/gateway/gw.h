@@ -9,6 +9,7 @@
 #include "cm_audit.h"
 #include "cm_http.h"
 #include "cm_jwt.h"
+#include "cm_rpc.h"
 #include "gw_client.h"
 #include "gw_health.h"
 #include "gw_ratelimit.h"
@@ -86,5 +87,12 @@ int gw_json_str(json_t *obj, const char *key, size_t max, const char **out, char
                 size_t errlen);
 /* Reply with `root` (taken: decref'd) as JSON. */
 void gw_reply_json(cm_http_req_t *req, int status, json_t *root);
+/* The HTTP answer to a failed call to `svc` ("auth", ...): the ERROR reply's status and
+ * reason (`reply` may be NULL for a local failure: timeout, unavailable). */
+void gw_reply_rpc_error(cm_http_req_t *req, int status, const cm_msg_t *reply, const char *svc);
+/* The {id} of a path: 1..2^63-1 in decimal without leading zeros, or 0. */
+uint64_t gw_path_id(const char *arg);
+/* ms since the epoch as an ISO 8601 UTC string with milliseconds; null when <= 0. */
+json_t *gw_json_time(int64_t ms);
 
 #endif

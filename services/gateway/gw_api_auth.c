@@ -34,43 +34,13 @@ enum {
 /* The HTTP answer to an auth ERROR or a local failure of the call. */
 static void s_reply_error(cm_http_req_t *req, int status, const cm_msg_t *reply, int kind)
 {
-    struct common_error e = {0};
-    if (reply)
-        common_error_decode(&e, reply->body.data, reply->body.len);
-    switch (status) {
-    case CM_ERR_UNAUTHORIZED:
-        if (kind == CALL_LOGIN)
-            cm_http_reply_json_error(req, 401, "invalid_credentials", "wrong email or password");
-        else
-            cm_http_reply_json_error(req, 401, "invalid_refresh_token",
-                                     "the refresh token is not valid; log in again");
-        return;
-    case CM_ERR_BUSY:
-        cm_http_req_add_header(req, "Retry-After", "1");
-        cm_http_reply_json_error(req, 503, "busy", "%s",
-                                 e.reason[0] ? e.reason : "too busy; try again in a second");
-        return;
-    case CM_ERR_INVALID:
-        cm_http_reply_json_error(req, 400, "invalid", "%s", e.reason);
-        return;
-    case CM_ERR_CONFLICT:
-        cm_http_reply_json_error(req, 409, "conflict", "%s", e.reason);
-        return;
-    case CM_ERR_NOT_FOUND:
-        cm_http_reply_json_error(req, 404, "not_found", "%s", e.reason);
-        return;
-    case CM_ERR_TIMEOUT:
-        cm_http_reply_json_error(req, 504, "timeout", "the auth service did not answer in time");
-        return;
-    case CM_ERR_UNAVAILABLE:
-    case CM_ERR_SHUTDOWN:
-        cm_http_req_add_header(req, "Retry-After", "1");
-        cm_http_reply_json_error(req, 503, "unavailable", "the auth service is unavailable");
-        return;
-    default:
-        cm_http_reply_json_error(req, 500, "internal", "the auth service failed");
-        return;
-    }
+    if (status != CM_ERR_UNAUTHORIZED)
+        gw_reply_rpc_error(req, status, reply, "auth");
+    else if (kind == CALL_LOGIN)
+        cm_http_reply_json_error(req, 401, "invalid_credentials", "wrong email or password");
+    else
+        cm_http_reply_json_error(req, 401, "invalid_refresh_token",
+                                 "the refresh token is not valid; log in again");
 }
 
 static void s_cookie(struct gw *gw, cm_http_req_t *req, const char *name, const char *value,
@@ -88,14 +58,8 @@ static json_t *s_user_json(uint64_t id, const char *email, const char *role, con
 {
     json_t *u = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "email", email, "role",
                           role, "displayName", name);
-    if (created_ms > 0) {
-        time_t t = (time_t)(created_ms / 1000);
-        struct tm tm;
-        char iso[40];
-        gmtime_r(&t, &tm);
-        strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        json_object_set_new(u, "createdAt", json_string(iso));
-    }
+    if (created_ms > 0)
+        json_object_set_new(u, "createdAt", gw_json_time(created_ms));
     return u;
 }
 
@@ -436,23 +400,9 @@ void gw_api_user_list(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, 
            (uint32_t)limit);
 }
 
-/* The {id} of /api/users/{id}: 1..2^63-1 in decimal, or 0. */
-static uint64_t s_user_id(const char *arg)
-{
-    uint64_t x = 0;
-    if (!arg || !*arg || *arg == '0' || strlen(arg) > 19)
-        return 0;
-    for (const char *p = arg; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        x = x * 10 + (uint64_t)(*p - '0');
-    }
-    return x <= INT64_MAX ? x : 0;
-}
-
 void gw_api_user_update(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
 {
-    uint64_t id = s_user_id(arg);
+    uint64_t id = gw_path_id(arg);
     if (!id) {
         cm_http_reply_json_error(req, 404, "not_found", "no such user");
         return;
@@ -491,7 +441,7 @@ void gw_api_user_update(struct gw *gw, cm_http_req_t *req, struct gw_caller *who
 
 void gw_api_user_delete(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
 {
-    uint64_t id = s_user_id(arg);
+    uint64_t id = gw_path_id(arg);
     if (!id) {
         cm_http_reply_json_error(req, 404, "not_found", "no such user");
         return;

@@ -25,52 +25,13 @@ enum { CALL_MOVIE_CREATED, CALL_MOVIE, CALL_SOURCE_CREATED, CALL_SOURCE };
 /* The HTTP answer to a discovery ERROR or a local failure of the call. */
 static void s_reply_error(cm_http_req_t *req, int status, const cm_msg_t *reply)
 {
-    struct common_error e = {0};
-    if (reply)
-        common_error_decode(&e, reply->body.data, reply->body.len);
-    switch (status) {
-    case CM_ERR_BUSY:
-        cm_http_req_add_header(req, "Retry-After", "1");
-        cm_http_reply_json_error(req, 503, "busy", "%s",
-                                 e.reason[0] ? e.reason : "too busy; try again in a second");
-        return;
-    case CM_ERR_INVALID:
-        cm_http_reply_json_error(req, 400, "invalid", "%s", e.reason);
-        return;
-    case CM_ERR_CONFLICT:
-        cm_http_reply_json_error(req, 409, "conflict", "%s", e.reason);
-        return;
-    case CM_ERR_NOT_FOUND:
-        cm_http_reply_json_error(req, 404, "not_found", "%s", e.reason);
-        return;
-    case CM_ERR_TOO_LARGE:
-        cm_http_reply_json_error(req, 413, "too_large", "%s", e.reason);
-        return;
-    case CM_ERR_TIMEOUT:
-        cm_http_reply_json_error(req, 504, "timeout",
-                                 "the discovery service did not answer in time");
-        return;
-    case CM_ERR_UNAVAILABLE:
-    case CM_ERR_SHUTDOWN:
-        cm_http_req_add_header(req, "Retry-After", "1");
-        cm_http_reply_json_error(req, 503, "unavailable", "the discovery service is unavailable");
-        return;
-    default:
-        cm_http_reply_json_error(req, 500, "internal", "the discovery service failed");
-        return;
-    }
+    gw_reply_rpc_error(req, status, reply, "discovery");
 }
 
 static void s_created_at(json_t *o, int64_t created_ms)
 {
-    if (created_ms <= 0)
-        return;
-    time_t t = (time_t)(created_ms / 1000);
-    struct tm tm;
-    char iso[40];
-    gmtime_r(&t, &tm);
-    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_object_set_new(o, "createdAt", json_string(iso));
+    if (created_ms > 0)
+        json_object_set_new(o, "createdAt", gw_json_time(created_ms));
 }
 
 static json_t *s_movie_json(const struct discovery_movie *m, bool with_sources)
@@ -188,20 +149,6 @@ static int s_str(cm_http_req_t *req, json_t *o, const char *key, size_t max, con
     return r;
 }
 
-/* The {id} of a path: 1..2^63-1 in decimal, or 0. */
-static uint64_t s_id(const char *arg)
-{
-    uint64_t x = 0;
-    if (!arg || !*arg || *arg == '0' || strlen(arg) > 19)
-        return 0;
-    for (const char *p = arg; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        x = x * 10 + (uint64_t)(*p - '0');
-    }
-    return x <= INT64_MAX ? x : 0;
-}
-
 /* A boolean query parameter: 1 true, 0 false or absent, -1 malformed. */
 static int s_query_bool(cm_http_req_t *req, const char *name)
 {
@@ -223,36 +170,6 @@ static int s_query_bool(cm_http_req_t *req, const char *name)
             p++;
     }
     return 0;
-}
-
-/* Decode strict standard base64 (RFC 4648 §4: '=' padding optional but complete when given,
- * no whitespace, canonical trailing bits). Returns the length, or -1 when malformed. `out`
- * has room for len / 4 * 3 + 3 bytes. */
-static long s_b64_decode(const char *in, size_t len, uint8_t *out)
-{
-    size_t pad = 0;
-    while (len > 0 && in[len - 1] == '=' && pad < 2) {
-        len--;
-        pad++;
-    }
-    if ((pad && (len + pad) % 4 != 0) || len % 4 == 1)
-        return -1;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        int d = cm_b64_digit((unsigned char)in[i], false);
-        if (d < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)d;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    return acc == 0 ? (long)o : -1;
 }
 
 /* --- /api/movies --- */
@@ -294,7 +211,7 @@ void gw_api_movie_create(struct gw *gw, cm_http_req_t *req, struct gw_caller *wh
 void gw_api_movie_get(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
 {
     CM_UNUSED(who);
-    uint64_t id = s_id(arg);
+    uint64_t id = gw_path_id(arg);
     if (!id) {
         cm_http_reply_json_error(req, 404, "not_found", "no such movie");
         return;
@@ -313,7 +230,7 @@ void gw_api_movie_get(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, 
 void gw_api_source_add(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
 {
     CM_UNUSED(who);
-    uint64_t id = s_id(arg);
+    uint64_t id = gw_path_id(arg);
     if (!id) {
         cm_http_reply_json_error(req, 404, "not_found", "no such movie");
         return;
@@ -343,7 +260,7 @@ void gw_api_source_add(struct gw *gw, cm_http_req_t *req, struct gw_caller *who,
     } else {
         size_t len = strlen(torrent);
         bytes = cm_malloc(len / 4 * 3 + 3);
-        long n = s_b64_decode(torrent, len, bytes);
+        long n = cm_b64_decode(torrent, len, bytes, len / 4 * 3 + 3);
         if (n <= 0) {
             json_decref(o);
             cm_free(bytes);
@@ -372,7 +289,7 @@ void gw_api_source_add(struct gw *gw, cm_http_req_t *req, struct gw_caller *who,
 void gw_api_source_get(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
 {
     CM_UNUSED(who);
-    uint64_t id = s_id(arg);
+    uint64_t id = gw_path_id(arg);
     if (!id) {
         cm_http_reply_json_error(req, 404, "not_found", "no such source");
         return;

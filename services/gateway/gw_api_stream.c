@@ -47,21 +47,6 @@ static const char *const s_qualities[] = {"SD", "HD", "FHD", "2K", "4K", "8K"};
 
 /* --- helpers --- */
 
-/* ms since the epoch as ISO 8601 UTC with milliseconds ("2026-01-01T12:00:00.123Z"), or JSON
- * null for 0 and negative values. */
-static json_t *s_iso(int64_t ms)
-{
-    if (ms <= 0)
-        return json_null();
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    char day[32], iso[48];
-    gmtime_r(&t, &tm);
-    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(iso, sizeof(iso), "%s.%03dZ", day, (int)(ms % 1000));
-    return json_string(iso);
-}
-
 static json_int_t s_int(uint64_t v)
 {
     return v > INT64_MAX ? (json_int_t)INT64_MAX : (json_int_t)v;
@@ -110,28 +95,8 @@ static void s_reply_error(cm_http_req_t *req, int status, const cm_msg_t *reply,
             cm_http_reply_json_error(req, 404, "not_found", "%s",
                                      e.reason[0] ? e.reason : "not found");
         return;
-    case CM_ERR_INVALID:
-        cm_http_reply_json_error(req, 400, "invalid", "%s", e.reason[0] ? e.reason : "invalid");
-        return;
-    case CM_ERR_FORBIDDEN:
-        cm_http_reply_json_error(req, 403, "forbidden", "%s",
-                                 e.reason[0] ? e.reason : "permission denied");
-        return;
-    case CM_ERR_BUSY:
-        cm_http_req_add_header(req, "Retry-After", "1");
-        cm_http_reply_json_error(req, 503, "busy", "%s",
-                                 e.reason[0] ? e.reason : "too busy; try again in a second");
-        return;
-    case CM_ERR_TIMEOUT:
-        cm_http_reply_json_error(req, 504, "timeout", "the %s service did not answer in time", svc);
-        return;
-    case CM_ERR_UNAVAILABLE:
-    case CM_ERR_SHUTDOWN:
-        cm_http_req_add_header(req, "Retry-After", "1");
-        cm_http_reply_json_error(req, 503, "unavailable", "the %s service is unavailable", svc);
-        return;
     default:
-        cm_http_reply_json_error(req, 500, "internal", "the %s service failed", svc);
+        gw_reply_rpc_error(req, status, reply, svc);
         return;
     }
 }
@@ -233,7 +198,7 @@ static void s_on_key(struct scall *c, const cm_msg_t *reply)
     size_t size = blen + sizeof(GW_STREAM_PREFIX) + strlen(k.key);
     char *url = cm_malloc(size);
     snprintf(url, size, "%.*s" GW_STREAM_PREFIX "%s", (int)blen, base, k.key);
-    json_t *o = json_pack("{s:s, s:o, s:I}", "url", url, "expiresAt", s_iso(k.expires_ms),
+    json_t *o = json_pack("{s:s, s:o, s:I}", "url", url, "expiresAt", gw_json_time(k.expires_ms),
                           "sourceId", s_int(c->source_id));
     OPENSSL_cleanse(url, size);
     cm_free(url);
@@ -252,13 +217,14 @@ static void s_on_sessions(struct scall *c, const cm_msg_t *reply)
     json_t *arr = json_array();
     for (uint32_t i = 0; i < l->ids_count; i++) {
         /* Parallel lists: an item missing from a shorter list is 0 or "". */
-        json_t *s = json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:s}", "id", s_int(l->ids[i]),
-                              "userId", s_int(i < l->user_ids_count ? l->user_ids[i] : 0),
-                              "sourceId", s_int(i < l->source_ids_count ? l->source_ids[i] : 0),
-                              "bytesServed", s_int(i < l->bytes_count ? l->bytes[i] : 0),
-                              "startedAt", s_iso(i < l->started_ms_count ? l->started_ms[i] : 0),
-                              "lastActivityAt", s_iso(i < l->active_ms_count ? l->active_ms[i] : 0),
-                              "worker", i < l->workers_count ? l->workers[i] : "");
+        json_t *s =
+            json_pack("{s:I, s:I, s:I, s:I, s:o, s:o, s:s}", "id", s_int(l->ids[i]), "userId",
+                      s_int(i < l->user_ids_count ? l->user_ids[i] : 0), "sourceId",
+                      s_int(i < l->source_ids_count ? l->source_ids[i] : 0), "bytesServed",
+                      s_int(i < l->bytes_count ? l->bytes[i] : 0), "startedAt",
+                      gw_json_time(i < l->started_ms_count ? l->started_ms[i] : 0),
+                      "lastActivityAt", gw_json_time(i < l->active_ms_count ? l->active_ms[i] : 0),
+                      "worker", i < l->workers_count ? l->workers[i] : "");
         json_array_append_new(arr, s);
     }
     cm_free(l);
@@ -487,24 +453,10 @@ void gw_api_stream_sessions(struct gw *gw, cm_http_req_t *req, struct gw_caller 
     cm_buf_destroy(&body);
 }
 
-/* The {id} of /api/stream/sessions/{id}: 1..2^63-1 in decimal, or 0. */
-static uint64_t s_session_id(const char *arg)
-{
-    uint64_t x = 0;
-    if (!arg || !*arg || *arg == '0' || strlen(arg) > 19)
-        return 0;
-    for (const char *p = arg; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        x = x * 10 + (uint64_t)(*p - '0');
-    }
-    return x <= INT64_MAX ? x : 0;
-}
-
 void gw_api_stream_session_end(struct gw *gw, cm_http_req_t *req, struct gw_caller *who,
                                const char *arg)
 {
-    uint64_t id = s_session_id(arg);
+    uint64_t id = gw_path_id(arg);
     if (!id) {
         cm_http_reply_json_error(req, 404, "not_found", "no such stream session");
         return;

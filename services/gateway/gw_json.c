@@ -3,8 +3,10 @@
  * duplicate keys; cm_http has already capped the body at HTTP_BODY_MAX (413 beyond). The
  * depth is checked before parsing: jansson's own cap (2048) is far more than any body of
  * ours needs, and a deep array costs it a recursion frame per level. */
+#include <time.h>
 #include "gw.h"
 #include "cm_json.h"
+#include "common_msg.h"
 
 #define GW_JSON_DEPTH_MAX 32
 
@@ -95,4 +97,71 @@ void gw_reply_json(cm_http_req_t *req, int status, json_t *root)
     char *text = cm_json_take_dump(root, &len);
     cm_http_reply(req, status, "application/json", text, len);
     cm_free(text);
+}
+
+void gw_reply_rpc_error(cm_http_req_t *req, int status, const cm_msg_t *reply, const char *svc)
+{
+    struct common_error e = {0};
+    if (reply)
+        common_error_decode(&e, reply->body.data, reply->body.len);
+    const char *why = e.reason[0] ? e.reason : NULL;
+    switch (status) {
+    case CM_ERR_INVALID:
+        cm_http_reply_json_error(req, 400, "invalid", "%s", why ? why : "invalid request");
+        return;
+    case CM_ERR_FORBIDDEN:
+        cm_http_reply_json_error(req, 403, "forbidden", "%s", why ? why : "permission denied");
+        return;
+    case CM_ERR_NOT_FOUND:
+        cm_http_reply_json_error(req, 404, "not_found", "%s", why ? why : "not found");
+        return;
+    case CM_ERR_CONFLICT:
+        cm_http_reply_json_error(req, 409, "conflict", "%s", why ? why : "conflict");
+        return;
+    case CM_ERR_TOO_LARGE:
+        cm_http_reply_json_error(req, 413, "too_large", "%s", why ? why : "too large");
+        return;
+    case CM_ERR_BUSY:
+        cm_http_req_add_header(req, "Retry-After", "1");
+        cm_http_reply_json_error(req, 503, "busy", "%s",
+                                 why ? why : "too busy; try again in a second");
+        return;
+    case CM_ERR_TIMEOUT:
+        cm_http_reply_json_error(req, 504, "timeout", "the %s service did not answer in time", svc);
+        return;
+    case CM_ERR_UNAVAILABLE:
+    case CM_ERR_SHUTDOWN:
+        cm_http_req_add_header(req, "Retry-After", "1");
+        cm_http_reply_json_error(req, 503, "unavailable", "the %s service is unavailable", svc);
+        return;
+    default:
+        cm_http_reply_json_error(req, 500, "internal", "the %s service failed", svc);
+        return;
+    }
+}
+
+uint64_t gw_path_id(const char *arg)
+{
+    uint64_t x = 0;
+    if (!arg || !*arg || *arg == '0' || strlen(arg) > 19)
+        return 0;
+    for (const char *p = arg; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        x = x * 10 + (uint64_t)(*p - '0');
+    }
+    return x <= INT64_MAX ? x : 0;
+}
+
+json_t *gw_json_time(int64_t ms)
+{
+    if (ms <= 0)
+        return json_null();
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    char iso[48];
+    gmtime_r(&t, &tm);
+    size_t n = strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(iso + n, sizeof(iso) - n, ".%03dZ", (int)(ms % 1000));
+    return json_string(iso);
 }

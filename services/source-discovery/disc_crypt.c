@@ -24,42 +24,6 @@ struct disc_crypt {
     uint8_t index[DISC_CRYPT_KEY_LEN]; /* HMAC-SHA256 key of the blind index */
 };
 
-long disc_crypt_b64_decode(const char *in, size_t len, uint8_t *out, size_t size)
-{
-    /* '=' padding is optional, but when present it must complete the last quantum. */
-    size_t pad = 0;
-    while (len > 0 && in[len - 1] == '=' && pad < 2) {
-        len--;
-        pad++;
-    }
-    if (pad && (len + pad) % 4 != 0)
-        return -1;
-    if (len % 4 == 1)
-        return -1; /* 6 bits cannot make a byte */
-    size_t n = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
-    if (n > size)
-        return -1;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        int d = cm_b64_digit((unsigned char)in[i], false);
-        if (d < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)d;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    /* Canonical: the bits left over after the last byte must be zero. */
-    if (acc != 0)
-        return -1;
-    return (long)o;
-}
-
 /* HKDF-SHA256(ikm, salt, info) -> out[DISC_CRYPT_KEY_LEN]. 0 or -1. */
 static int s_hkdf(const uint8_t *ikm, const char *info, uint8_t *out)
 {
@@ -79,8 +43,7 @@ disc_crypt_t *disc_crypt_new(const char *key_b64, char *err, size_t errlen)
 {
     uint8_t ikm[DISC_CRYPT_KEY_LEN + 3];
     size_t len = key_b64 ? strlen(key_b64) : 0;
-    long n =
-        len <= DISC_CRYPT_KEY_B64_MAX ? disc_crypt_b64_decode(key_b64, len, ikm, sizeof(ikm)) : -1;
+    long n = len <= DISC_CRYPT_KEY_B64_MAX ? cm_b64_decode(key_b64, len, ikm, sizeof(ikm)) : -1;
     if (n != DISC_CRYPT_KEY_LEN) {
         OPENSSL_cleanse(ikm, sizeof(ikm));
         cm_errf(err, errlen,

@@ -66,8 +66,4 @@ int disc_crypt_open(const disc_crypt_t *self, const char *aad, const uint8_t *se
 void disc_crypt_index(const disc_crypt_t *self, const uint8_t info_hash[20],
                       uint8_t out[DISC_CRYPT_INDEX_LEN]);
 
-/* Decode strict standard base64 (the rules of disc_crypt_new) of `len` bytes into `out`
- * (`size` bytes). Returns the decoded length, or -1 when malformed or longer than `size`. */
-long disc_crypt_b64_decode(const char *in, size_t len, uint8_t *out, size_t size);
-
 #endif

@@ -63,16 +63,16 @@ static void test_key_rules(void)
     ok(c == NULL, "NULL is refused");
 
     uint8_t out[8];
-    is_int(disc_crypt_b64_decode("YWJj", 4, out, sizeof(out)), 3, "abc decodes");
+    is_int(cm_b64_decode("YWJj", 4, out, sizeof(out)), 3, "abc decodes");
     ok(memcmp(out, "abc", 3) == 0, "to abc");
-    is_int(disc_crypt_b64_decode("YWI=", 4, out, sizeof(out)), 2, "ab with padding");
-    is_int(disc_crypt_b64_decode("YWI", 3, out, sizeof(out)), 2, "ab without padding");
-    is_int(disc_crypt_b64_decode("YQ==", 4, out, sizeof(out)), 1, "a with padding");
-    is_int(disc_crypt_b64_decode("YQ=", 3, out, sizeof(out)), -1, "half padding is refused");
-    is_int(disc_crypt_b64_decode("Y", 1, out, sizeof(out)), -1, "one character is refused");
-    is_int(disc_crypt_b64_decode("YWJjZGVmZ2hp", 12, out, sizeof(out)), -1,
+    is_int(cm_b64_decode("YWI=", 4, out, sizeof(out)), 2, "ab with padding");
+    is_int(cm_b64_decode("YWI", 3, out, sizeof(out)), 2, "ab without padding");
+    is_int(cm_b64_decode("YQ==", 4, out, sizeof(out)), 1, "a with padding");
+    is_int(cm_b64_decode("YQ=", 3, out, sizeof(out)), -1, "half padding is refused");
+    is_int(cm_b64_decode("Y", 1, out, sizeof(out)), -1, "one character is refused");
+    is_int(cm_b64_decode("YWJjZGVmZ2hp", 12, out, sizeof(out)), -1,
            "more than the room is refused");
-    is_int(disc_crypt_b64_decode("", 0, out, sizeof(out)), 0, "empty is empty");
+    is_int(cm_b64_decode("", 0, out, sizeof(out)), 0, "empty is empty");
 }
 
 static void test_round_trip(disc_crypt_t *c)
