@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * cm_mem: abort-on-OOM allocation, plus a fault-injection counter for tests. */
+#include <malloc.h>
 #include "cm.h"
 
 static long s_fail_after = -1; /* try-allocations left before an injected failure; -1 never */
@@ -73,4 +74,10 @@ void cm_free(void *ptr)
 void cm_mem_fail_after(long n)
 {
     s_fail_after = n;
+}
+
+void cm_mem_tune_bulk(size_t mmap_max, size_t trim_max)
+{
+    mallopt(M_MMAP_THRESHOLD, (int)mmap_max);
+    mallopt(M_TRIM_THRESHOLD, (int)trim_max);
 }

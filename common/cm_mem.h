@@ -24,4 +24,9 @@ void cm_free(void *ptr);
 /* Tests only: make the allocation after the next `n` cm_try_malloc() calls fail (-1: never). */
 void cm_mem_fail_after(long n);
 
+/* For daemons that move large buffers at a high rate (stream chunks of 1 MiB): keep blocks
+ * below `mmap_max` bytes on the heap and keep up to `trim_max` bytes of free heap, instead of
+ * glibc mapping, zeroing and unmapping every such block (page faults on each chunk). */
+void cm_mem_tune_bulk(size_t mmap_max, size_t trim_max);
+
 #endif

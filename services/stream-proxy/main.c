@@ -65,7 +65,7 @@ static const struct cm_cfg_var s_vars[] = {
      "the first byte of a request must come within this (504 beyond: no peers)"},
     {"STREAM_STALL_TIMEOUT", CM_CFG_MS, "60s", &s_cfg.stall, 1000, 3600000, NULL,
      "a stream with no byte for this long is ended"},
-    {"STREAM_CREDIT_WINDOW", CM_CFG_BYTES, "2MB", &s_cfg.credit, 262144, 268435456, NULL,
+    {"STREAM_CREDIT_WINDOW", CM_CFG_BYTES, "4MB", &s_cfg.credit, 262144, 268435456, NULL,
      "bytes a worker may send ahead of the client, per request"},
     {"STREAM_KEY_CACHE", CM_CFG_MS, "30s", &s_cfg.key_cache, 0, 600000, NULL,
      "a checked stream key is trusted this long (a dead session's key dies within it)"},
@@ -176,6 +176,8 @@ static const struct cm_proto *const s_protos[] = {&stream_proto, NULL};
 
 int main(int argc, char **argv)
 {
+    /* stream chunks of 1 MiB come and go all the time: keep them on the heap */
+    cm_mem_tune_bulk(8u << 20, 32u << 20);
     struct cm_service svc = {
         .daemon = &s_daemon,
         .bind = &s_cfg.control_bind,

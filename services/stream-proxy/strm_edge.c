@@ -24,8 +24,8 @@ enum {
     EDGE_SOURCES_MAX = 256,       /* sources cached */
     EDGE_SOURCE_CACHE_MS = 60000, /* a cached source is asked for again after this */
     EDGE_TRIES_MAX = 4,           /* workers tried for one request before giving up */
-    EDGE_HIGH_MARK = 1 << 20,     /* client output queued above this: credit is held back */
-    EDGE_LOW_MARK = 256 << 10,    /* ... and given back when it drains to this */
+    EDGE_HIGH_MARK = 2 << 20,     /* client output queued above this: credit is held back */
+    EDGE_LOW_MARK = 512 << 10,    /* ... and given back when it drains to this */
     EDGE_RPC_TIMEOUT_MS = 5000,   /* auth and discovery calls */
 };
 

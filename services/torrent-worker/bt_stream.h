@@ -26,7 +26,7 @@
 #include "torrent_msg.h"
 
 enum {
-    BT_STREAM_CHUNK_MAX = 256 * 1024,           /* payload bytes of one CHUNK */
+    BT_STREAM_CHUNK_MAX = 1024 * 1024,          /* payload bytes of one CHUNK */
     BT_STREAM_READS_MAX = 64,                   /* reads at once (or WORKER_CAPACITY if larger) */
     BT_STREAM_READS_HARD_MAX = 4096,            /* ... whatever WORKER_CAPACITY says */
     BT_STREAM_TORRENTS_MAX = 256,               /* torrents opened for streaming at once */

@@ -115,6 +115,8 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
 
 int main(int argc, char **argv)
 {
+    /* stream chunks of 1 MiB come and go all the time: keep them on the heap */
+    cm_mem_tune_bulk(8u << 20, 32u << 20);
     if (argc > 1 && bt_cli_is_command(argv[1]))
         return bt_cli_main(argc - 1, argv + 1);
     size_t n = 0;

@@ -69,7 +69,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from btswarm import (MIB, Aria2, Netns, OpenTracker, ProcSet, TorrentWorker,  # noqa: E402
                      make_payload, tail, wait_until)
-from pgcluster import PgCluster  # noqa: E402
+from pgcluster import PgCluster, PgClusterError  # noqa: E402
 
 CLIENTS = os.environ.get("STREAM_BENCH_CLIENTS", "ours,webtorrent,peerflix,nginx").split(",")
 SIZE_MIB = int(os.environ.get("STREAM_BENCH_SIZE_MIB", "128"))
@@ -282,11 +282,10 @@ class Bench:
 
     def setup(self):
         if not self.ns.active:
-            raise SystemExit("stream bench: %s; it runs only in a network namespace (root and "
-                             "ip(8))" % self.ns.note)
+            raise Skip("%s; this benchmark runs only in a network namespace (root and ip(8))"
+                       % self.ns.note)
         if not shutil.which("opentracker") or not shutil.which("aria2c"):
-            raise SystemExit("stream bench: opentracker and aria2c are needed "
-                             "(scripts/bootstrap.sh)")
+            raise Skip("opentracker and aria2c are needed (scripts/bootstrap.sh)")
         t0 = time.monotonic()
         self.p = make_payload(NAME, [(NAME, SIZE_MIB * MIB)], PIECE, seed="marquee-stream-bench",
                               single=True)
@@ -297,7 +296,7 @@ class Bench:
         self.url = self.tracker.http_url
         self.torrent = self.p.write_torrent(self.work / "bench.torrent", self.url)
         self.magnet = self.p.magnet([self.url])
-        seeders = []
+        seeders = self.seeders = []
         aria = Aria2(self.ns, self.procs, self.work, [self.url])
         aria.wait_seeding(aria.seed(self.p, self.torrent, verify=False), 120)
         seeders.append("aria2")
@@ -660,7 +659,8 @@ http {{
             except Skip as e:
                 self.skipped[client] = str(e)
                 say("  SKIP %s: %s" % (client, e))
-            except (AssertionError, OSError, ValueError, KeyError) as e:
+            except (AssertionError, OSError, ValueError, KeyError, subprocess.SubprocessError,
+                    PgClusterError) as e:
                 self.failed[client] = "%s: %s" % (type(e).__name__, str(e)[:600])
                 say("  FAIL %s: %s" % (client, str(e)[:2000]))
         return self.report()
@@ -668,8 +668,8 @@ http {{
     def report(self):
         R = self.res
         say("")
-        say("%d MiB single file (%s), %d KiB pieces, seeded by aria2 + ours in a loopback-only "
-            "netns; one run:" % (SIZE_MIB, NAME, PIECE // 1024))
+        say("%d MiB single file (%s), %d KiB pieces, seeded by %s in a loopback-only netns; "
+            "one run:" % (SIZE_MIB, NAME, PIECE // 1024, " + ".join(self.seeders)))
         peers = [c for c in PEERS if c in CLIENTS]
         cols = ["ours"] + peers
         say("%-34s" % "metric" + "".join("%13s" % c for c in cols) + "   target           result")
@@ -773,6 +773,9 @@ def main():
     b = Bench()
     try:
         ok = b.run()
+    except Skip as e:
+        say("SKIP stream: %s" % e)
+        return 0
     finally:
         b.close()
     if not ok and os.environ.get("BENCH_STRICT") == "1":

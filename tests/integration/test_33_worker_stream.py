@@ -24,7 +24,7 @@ from btswarm import Netns, ProcSet, OpenTracker, Aria2, TorrentWorker, make_payl
 METADATA, METADATA_OK, STATUS, STATUS_OK = 3, 4, 7, 8
 OPEN, OPEN_OK, READ, CHUNK, READ_END, STREAM_CREDIT, CLOSE = 9, 10, 11, 12, 13, 14, 15
 ERR_TIMEOUT, ERR_BUSY, ERR_NOT_FOUND, ERR_INVALID = 5, 7, 8, 9
-CHUNK_MAX = 256 * 1024
+CHUNK_MAX = 1024 * 1024  # BT_STREAM_CHUNK_MAX
 MiB = 1024 * 1024
 CLI = BIN / "torrent-worker"
 

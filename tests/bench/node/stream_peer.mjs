@@ -7,8 +7,8 @@
 //   GET /have?from=A&to=B how many of the pieces A..B (inclusive) are verified: {"have", "of"}
 //   GET /stats            {"downloaded", "rss"}
 // The bytes are served by each library's own server: WebTorrent's client.createServer(),
-// peerflix's engine.server (the same code as its CLI; the library is used because the CLI
-// cannot take a tracker list or be told to stay off the DHT, and it draws a terminal UI).
+// peerflix's engine.server (the library call its CLI makes, peerflix(torrent, argv); the CLI
+// itself draws a terminal UI and cannot be kept from selecting the whole file, see below).
 // Both fetch on demand only: WebTorrent adds with `deselect: true`, and peerflix's own
 // selection of the whole file is undone once it is made, so that, as with ours, only what the
 // HTTP requests ask for is downloaded (otherwise the whole file arrives within seconds on
