@@ -3,14 +3,14 @@
 # Stages: style, proto, unit, integration, fuzz (default: all, in that order). Each stage
 # prints its runner's own summary (prove, pytest, libFuzzer); the last line is the total:
 #   "N passed, N failed" counting stages.
-# FUZZ_SECONDS (default 20) bounds each fuzz target's run.
+# FUZZ_SECONDS (default 15) bounds each fuzz target's run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:?usage: scripts/test.sh BUILD_DIR [STAGE...]}
 shift
 STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(style proto unit integration fuzz)
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 
 # Sanitizer behaviour for every binary the tests start: leaks, use-after-return, UB are fatal.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:abort_on_error=0}
