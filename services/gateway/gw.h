@@ -13,7 +13,7 @@
 #include "gw_client.h"
 #include "gw_health.h"
 #include "gw_ratelimit.h"
-#include "gw_revoke.h"
+#include "cm_revoke.h"
 
 /* Rate-limit classes (gw_ratelimit keys are per class). */
 enum gw_rl_class {
@@ -33,7 +33,7 @@ struct gw {
     struct gw_upstreams up;      /* RPC clients of auth, discovery, stream-proxy */
     struct cm_jwt_key jwt;       /* access-token verification (pinned HS256) */
     cm_jwt_verifier_t *verifier; /* the same, with a cache of tokens already verified */
-    gw_revoke_t *revoke;         /* revoked sessions and user token versions */
+    cm_revoke_t *revoke;         /* revoked sessions and user token versions */
     gw_ratelimit_t *rl;          /* token buckets */
     struct gw_rate rates[GW_RL_COUNT];
     gw_proxies_t *proxies;         /* TRUSTED_PROXIES */

@@ -329,7 +329,7 @@ void gw_api_me(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const c
 {
     CM_UNUSED(gw);
     CM_UNUSED(arg);
-    /* Every change to a user voids its older tokens (gw_revoke), so the claims are current. */
+    /* Every change to a user voids its older tokens (cm_revoke), so the claims are current. */
     gw_reply_json(req, 200, s_user_json(who->c.user_id, who->c.email, who->c.role, who->c.name, 0));
 }
 

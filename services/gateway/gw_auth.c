@@ -118,7 +118,7 @@ int gw_auth_check(struct gw *gw, cm_http_req_t *req, enum gw_access access, stru
         s_deny(gw, req, who, 401, "unauthorized", NULL, "an access token is required");
         return -1;
     }
-    if (!gw_revoke_synced(gw->revoke)) {
+    if (!cm_revoke_synced(gw->revoke)) {
         /* Just started, and auth has not said yet which sessions died meanwhile. */
         if (access == GW_PUBLIC)
             return 0;
@@ -137,7 +137,7 @@ int gw_auth_check(struct gw *gw, cm_http_req_t *req, enum gw_access access, stru
                "the access token is not valid");
         return -1;
     }
-    if (gw_revoke_is_void(gw->revoke, who->c.sid, who->c.user_id, who->c.ver, who->c.iat, now_s)) {
+    if (cm_revoke_is_void(gw->revoke, who->c.sid, who->c.user_id, who->c.ver, who->c.iat, now_s)) {
         if (access == GW_PUBLIC && who->via_cookie)
             return 0;
         s_deny(gw, req, who, 401, "invalid_token", "token_rejected",

@@ -165,7 +165,7 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
         return -1;
     }
     /* An entry must outlive any token it voids: 15 min + leeway, with slack. */
-    s_gw.revoke = gw_revoke_new(ctx->base, s_gw.up.auth, (int)s_cfg.revoke_poll,
+    s_gw.revoke = cm_revoke_new(ctx->base, s_gw.up.auth, (int)s_cfg.revoke_poll,
                                 (size_t)s_cfg.revoke_max, 15 * 60 + 180);
 
     struct cm_http_opts ho = {
@@ -200,7 +200,7 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
     cm_rpc_destroy(&s_gw.up.discovery);
     cm_rpc_destroy(&s_gw.up.stream);
     cm_http_destroy(&s_gw.http);
-    gw_revoke_destroy(&s_gw.revoke);
+    cm_revoke_destroy(&s_gw.revoke);
     cm_jwt_verifier_destroy(&s_gw.verifier);
     gw_ratelimit_destroy(&s_gw.rl);
     gw_proxies_destroy(&s_gw.proxies);

@@ -30,6 +30,7 @@ static struct {
     int64_t stall;          /* STREAM_STALL_TIMEOUT */
     int64_t credit;         /* STREAM_CREDIT_WINDOW */
     int64_t key_cache;      /* STREAM_KEY_CACHE */
+    int64_t revoke_poll;    /* REVOCATION_POLL */
 } s_cfg;
 
 static const struct cm_cfg_var s_vars[] = {
@@ -67,6 +68,8 @@ static const struct cm_cfg_var s_vars[] = {
      "a stream with no byte for this long is ended"},
     {"STREAM_CREDIT_WINDOW", CM_CFG_BYTES, "4MB", &s_cfg.credit, 262144, 268435456, NULL,
      "bytes a worker may send ahead of the client, per request"},
+    {"REVOCATION_POLL", CM_CFG_MS, "5s", &s_cfg.revoke_poll, 50, 30000, NULL,
+     "how often revoked sessions are fetched from auth (for bearer tokens)"},
     {"STREAM_KEY_CACHE", CM_CFG_MS, "30s", &s_cfg.key_cache, 0, 600000, NULL,
      "a checked stream key is trusted this long (a dead session's key dies within it)"},
 };
@@ -82,6 +85,7 @@ static strm_pool_t *s_pool;
 static cm_http_t *s_http;
 static cm_rpc_t *s_auth, *s_disc;
 static strm_edge_t *s_edge;
+static cm_revoke_t *s_revoke;
 static struct strm_http_ctx s_http_ctx;
 
 static cm_rpc_t *s_client(struct cm_service_ctx *ctx, const char *name, const char *ep,
@@ -127,7 +131,9 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
         .aud = s_cfg.jwt_audience,
         .leeway_s = (int)(s_cfg.jwt_leeway / 1000),
     };
+    s_revoke = cm_revoke_new(ctx->base, s_auth, (int)s_cfg.revoke_poll, 262144, 15 * 60 + 180);
     struct strm_edge_opts eo = {
+        .revoke = s_revoke,
         .auth = s_auth,
         .discovery = s_disc,
         .pool = s_pool,
@@ -169,6 +175,7 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
     cm_rpc_destroy(&s_disc);
     strm_pool_destroy(&s_pool);
     strm_edge_destroy(&s_edge);
+    cm_revoke_destroy(&s_revoke);
     cm_http_destroy(&s_http);
 }
 

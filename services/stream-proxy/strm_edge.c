@@ -916,9 +916,18 @@ bool strm_edge_handle(strm_edge_t *e, cm_http_req_t *req)
         const char *h = cm_http_req_header(req, "Authorization");
         struct cm_jwt_claims c;
         char err[CM_ERR_LEN];
+        int64_t now_s = (int64_t)(cm_now_ms() / 1000);
+        if (h && e->o.revoke && !cm_revoke_synced(e->o.revoke)) {
+            cm_http_req_add_header(req, "Retry-After", "1");
+            cm_http_reply_json_error(req, 503, "unavailable",
+                                     "starting: the auth service has not answered yet");
+            return true;
+        }
         if (!h || !e->verifier || strncasecmp(h, "Bearer ", 7) != 0 ||
-            cm_jwt_verifier_check(e->verifier, h + 7, strlen(h + 7), (int64_t)(cm_now_ms() / 1000),
-                                  &c, err, sizeof(err)) < 0) {
+            cm_jwt_verifier_check(e->verifier, h + 7, strlen(h + 7), now_s, &c, err, sizeof(err)) <
+                0 ||
+            (e->o.revoke &&
+             cm_revoke_is_void(e->o.revoke, c.sid, c.user_id, c.ver, c.iat, now_s))) {
             cm_http_req_add_header(req, "WWW-Authenticate", "Bearer realm=\"marquee\"");
             cm_http_reply_json_error(req, 401, h ? "invalid_token" : "unauthorized",
                                      "a valid access token is required");

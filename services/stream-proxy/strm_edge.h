@@ -27,6 +27,7 @@
 #include "cm.h"
 #include "cm_http.h"
 #include "cm_jwt.h"
+#include "cm_revoke.h"
 #include "cm_rpc.h"
 #include "strm_pool.h"
 
@@ -37,6 +38,7 @@ struct strm_edge_opts {
     cm_rpc_t *discovery;          /* client of source-discovery (sources); borrowed */
     strm_pool_t *pool;            /* the workers; borrowed */
     const struct cm_jwt_key *jwt; /* access tokens for /api/stream/source/<id>; copied */
+    cm_revoke_t *revoke;          /* ... and their revocations (NULL: none); borrowed */
     int sessions_per_user;        /* concurrent sessions of one user */
     int open_timeout_ms;          /* OPEN (metadata) deadline */
     int first_byte_timeout_ms;    /* no byte by then: 504 */

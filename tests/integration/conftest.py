@@ -135,7 +135,7 @@ class Stack:
             env.setdefault("AUDIT_BIND", "tcp://127.0.0.1:*")
             env.setdefault("ADMIN_EMAIL", ADMIN_EMAIL)
             env.setdefault("ADMIN_PASSWORD", ADMIN_PASSWORD)
-        if binary == "gateway":
+        if binary in ("gateway", "stream-proxy"):
             env.setdefault("REVOCATION_POLL", "200ms")
         if binary == "source-discovery":
             env.setdefault("SOURCE_SECURITY_KEY", SOURCE_SECURITY_KEY)

@@ -260,6 +260,13 @@ def test_keys_of_others_expired_forged_and_the_cap(stack, swarm, pg):
     wait_until(lambda: call(base, "GET", "/api/stream/sessions", None,
                             auth_header(tok)).json.get("results") == [], 5,
                what="the session gone with its client")
+    # a logged-out session's access token stops working on /api/stream/source/<id> too (the
+    # stream-proxy polls the revocation feed, REVOCATION_POLL = 200 ms here)
+    src_url = "%s://%s/api/stream/source/%d" % (u.scheme, u.netloc, source)
+    assert _get(src_url, {"Range": "bytes=0-9", **auth_header(tok)})[0] == 206
+    assert call(base, "POST", "/api/auth/logout", b"", auth_header(tok)).status == 204
+    wait_until(lambda: _get(src_url, {"Range": "bytes=0-9", **auth_header(tok)})[0] == 401, 5,
+               what="the revoked token refused by the stream-proxy")
 
 
 def _kill_serving(stack, url, size, admin):

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT
- * gw_revoke: the revocation set and its poller (see gw_revoke.h).
+ * cm_revoke: the revocation set and its poller (see cm_revoke.h).
  *
  * One open-addressing table with linear probing, keyed by a 64-bit keyed hash of the entry's
  * identity ("s" + sid, or "u" + user id). Deleted slots are tombstones; expired entries are
  * dropped while the table is rebuilt, which happens when tombstones and expired entries make
  * up a quarter of it. The table never grows past max_entries / 0.5 load. */
 #include <openssl/crypto.h>
-#include "gw_revoke.h"
+#include "cm_revoke.h"
 #include "auth_msg.h"
 #include "cm_token.h"
 
@@ -21,7 +21,7 @@ struct slot {
     int64_t until_s; /* forgotten after this */
 };
 
-struct gw_revoke {
+struct cm_revoke {
     struct event_base *base;
     cm_rpc_t *auth;
     struct event *timer;
@@ -39,7 +39,7 @@ struct gw_revoke {
     uint64_t seed[2];
 };
 
-static uint64_t s_hash(const gw_revoke_t *self, char kind, const char *sid, uint64_t user)
+static uint64_t s_hash(const cm_revoke_t *self, char kind, const char *sid, uint64_t user)
 {
     /* FNV-1a over a secret seed: cheap, and the seed keeps chains unpredictable */
     uint64_t h = 1469598103934665603ULL ^ self->seed[0];
@@ -58,7 +58,7 @@ static uint64_t s_hash(const gw_revoke_t *self, char kind, const char *sid, uint
     return h;
 }
 
-static struct slot *s_find(gw_revoke_t *self, char kind, const char *sid, uint64_t user,
+static struct slot *s_find(cm_revoke_t *self, char kind, const char *sid, uint64_t user,
                            bool insert)
 {
     size_t mask = self->cap - 1;
@@ -73,14 +73,14 @@ static struct slot *s_find(gw_revoke_t *self, char kind, const char *sid, uint64
     return NULL;
 }
 
-static void s_clear(gw_revoke_t *self)
+static void s_clear(cm_revoke_t *self)
 {
     memset(self->slots, 0, self->cap * sizeof(*self->slots));
     self->used = 0;
 }
 
 /* Drop expired entries by rebuilding the table. */
-static void s_sweep(gw_revoke_t *self, int64_t now_s)
+static void s_sweep(cm_revoke_t *self, int64_t now_s)
 {
     struct slot *old = self->slots;
     self->slots = cm_calloc(self->cap, sizeof(*self->slots));
@@ -96,7 +96,7 @@ static void s_sweep(gw_revoke_t *self, int64_t now_s)
 }
 
 /* A slot for a new entry, or NULL after failing closed. */
-static struct slot *s_room(gw_revoke_t *self, int64_t now_s)
+static struct slot *s_room(cm_revoke_t *self, int64_t now_s)
 {
     if (self->used >= self->max_entries)
         s_sweep(self, now_s);
@@ -111,7 +111,7 @@ static struct slot *s_room(gw_revoke_t *self, int64_t now_s)
     return NULL;
 }
 
-void gw_revoke_session(gw_revoke_t *self, const char *sid, int64_t now_s)
+void cm_revoke_session(cm_revoke_t *self, const char *sid, int64_t now_s)
 {
     if (strlen(sid) != 32)
         return;
@@ -127,7 +127,7 @@ void gw_revoke_session(gw_revoke_t *self, const char *sid, int64_t now_s)
     s->until_s = now_s + self->keep_s;
 }
 
-void gw_revoke_user(gw_revoke_t *self, uint64_t user_id, uint64_t min_version, int64_t now_s)
+void cm_revoke_user(cm_revoke_t *self, uint64_t user_id, uint64_t min_version, int64_t now_s)
 {
     struct slot *s = s_find(self, 'u', NULL, user_id, false);
     if (!s) {
@@ -143,7 +143,7 @@ void gw_revoke_user(gw_revoke_t *self, uint64_t user_id, uint64_t min_version, i
     s->until_s = now_s + self->keep_s;
 }
 
-bool gw_revoke_is_void(gw_revoke_t *self, const char *sid, uint64_t user_id, uint64_t ver,
+bool cm_revoke_is_void(cm_revoke_t *self, const char *sid, uint64_t user_id, uint64_t ver,
                        int64_t iat, int64_t now_s)
 {
     if (iat < self->void_before_iat)
@@ -157,26 +157,26 @@ bool gw_revoke_is_void(gw_revoke_t *self, const char *sid, uint64_t user_id, uin
     return s && s->until_s >= now_s && ver < s->minver;
 }
 
-size_t gw_revoke_count(const gw_revoke_t *self)
+size_t cm_revoke_count(const cm_revoke_t *self)
 {
     return self->used;
 }
 
-bool gw_revoke_synced(const gw_revoke_t *self)
+bool cm_revoke_synced(const cm_revoke_t *self)
 {
     return self->synced;
 }
 
-uint64_t gw_revoke_polls(const gw_revoke_t *self)
+uint64_t cm_revoke_polls(const cm_revoke_t *self)
 {
     return self->polls;
 }
 
 /* --- the poller --- */
 
-static void s_poll(gw_revoke_t *self);
+static void s_poll(cm_revoke_t *self);
 
-static void s_schedule(gw_revoke_t *self, int ms)
+static void s_schedule(cm_revoke_t *self, int ms)
 {
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     evtimer_add(self->timer, &tv);
@@ -184,7 +184,7 @@ static void s_schedule(gw_revoke_t *self, int ms)
 
 static void s_on_feed(int status, const cm_msg_t *reply, void *arg)
 {
-    gw_revoke_t *self = arg;
+    cm_revoke_t *self = arg;
     self->polling = false;
     if (status == CM_ERR_SHUTDOWN)
         return;
@@ -193,9 +193,9 @@ static void s_on_feed(int status, const cm_msg_t *reply, void *arg)
     if (status == CM_OK && auth_revocations_ok_decode(r, reply->body.data, reply->body.len) == 0) {
         int64_t now_s = (int64_t)(cm_now_ms() / 1000);
         for (uint32_t i = 0; i < r->session_ids_count; i++)
-            gw_revoke_session(self, r->session_ids[i], now_s);
+            cm_revoke_session(self, r->session_ids[i], now_s);
         for (uint32_t i = 0; i < r->user_ids_count && i < r->min_version_count; i++)
-            gw_revoke_user(self, r->user_ids[i], r->min_version[i], now_s);
+            cm_revoke_user(self, r->user_ids[i], r->min_version[i], now_s);
         more = r->more && r->cursor > self->cursor;
         self->cursor = r->cursor;
         self->polls++;
@@ -210,7 +210,7 @@ static void s_on_feed(int status, const cm_msg_t *reply, void *arg)
     s_schedule(self, more ? 0 : self->poll_ms);
 }
 
-static void s_poll(gw_revoke_t *self)
+static void s_poll(cm_revoke_t *self)
 {
     if (self->polling)
         return;
@@ -231,10 +231,10 @@ static void s_on_timer(evutil_socket_t fd, short what, void *arg)
     s_poll(arg);
 }
 
-gw_revoke_t *gw_revoke_new(struct event_base *base, cm_rpc_t *auth, int poll_ms, size_t max_entries,
+cm_revoke_t *cm_revoke_new(struct event_base *base, cm_rpc_t *auth, int poll_ms, size_t max_entries,
                            int keep_s)
 {
-    gw_revoke_t *self = cm_calloc(1, sizeof(*self));
+    cm_revoke_t *self = cm_calloc(1, sizeof(*self));
     self->base = base;
     self->auth = auth;
     self->poll_ms = poll_ms;
@@ -255,9 +255,9 @@ gw_revoke_t *gw_revoke_new(struct event_base *base, cm_rpc_t *auth, int poll_ms,
     return self;
 }
 
-void gw_revoke_destroy(gw_revoke_t **self_p)
+void cm_revoke_destroy(cm_revoke_t **self_p)
 {
-    gw_revoke_t *self = *self_p;
+    cm_revoke_t *self = *self_p;
     if (!self)
         return;
     if (self->timer)
