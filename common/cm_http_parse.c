@@ -425,3 +425,20 @@ int cm_http_path_decode(const char *path, size_t len, char *out, size_t outlen)
     out[n] = '\0';
     return (int)n;
 }
+
+long cm_http_query_uint(const char *query, const char *name, long def, long min, long max)
+{
+    char v[24];
+    int len = cm_http_query_get(query, name, v, sizeof(v));
+    if (len == -1)
+        return def;
+    if (len <= 0 || len > 18)
+        return -1;
+    long x = 0;
+    for (int i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return -1;
+        x = x * 10 + (v[i] - '0');
+    }
+    return x >= min && x <= max ? x : -1;
+}

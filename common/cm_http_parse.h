@@ -76,6 +76,10 @@ int cm_http_parse_content_length(const char *s, size_t len, uint64_t *value_out)
 const struct cm_http_header *cm_http_header_find(const struct cm_http_parsed *parsed,
                                                  const char *name);
 
+/* A parameter (cm_http_query_get) as a decimal integer in [min, max], 0 <= min: the value,
+ * `def` when absent, -1 when malformed or out of range. */
+long cm_http_query_uint(const char *query, const char *name, long def, long min, long max);
+
 /* True when `s` (`len` bytes) is a non-empty token (RFC 9110 §5.6.2), e.g. a field name. */
 bool cm_http_is_token(const char *s, size_t len);
 

@@ -360,37 +360,11 @@ void gw_api_user_create(struct gw *gw, cm_http_req_t *req, struct gw_caller *who
     s_send(gw, req, who, AUTH_MSG_USER_CREATE, &m, sizeof(m), CALL_USER_CREATED, 0, 0);
 }
 
-/* A query parameter as a bounded positive integer; `def` when absent; -1 when malformed. */
-static long s_query_int(cm_http_req_t *req, const char *name, long def, long max)
-{
-    const char *q = cm_http_req_query(req);
-    size_t n = strlen(name);
-    for (const char *p = q; p && *p;) {
-        if (strncmp(p, name, n) == 0 && p[n] == '=') {
-            const char *v = p + n + 1;
-            long x = 0;
-            size_t digits = 0;
-            for (; *v >= '0' && *v <= '9'; v++, digits++) {
-                x = x * 10 + (*v - '0');
-                if (x > max)
-                    return -1;
-            }
-            if (digits == 0 || (*v && *v != '&') || x < 1)
-                return -1;
-            return x;
-        }
-        p = strchr(p, '&');
-        if (p)
-            p++;
-    }
-    return def;
-}
-
 void gw_api_user_list(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg)
 {
     CM_UNUSED(arg);
-    long page = s_query_int(req, "page", 1, 1000000);
-    long limit = s_query_int(req, "limit", 50, 100);
+    long page = cm_http_query_uint(cm_http_req_query(req), "page", 1, 1, 1000000);
+    long limit = cm_http_query_uint(cm_http_req_query(req), "limit", 50, 1, 100);
     if (page < 0 || limit < 0) {
         cm_http_reply_json_error(req, 400, "invalid", "page must be 1..1000000 and limit 1..100");
         return;

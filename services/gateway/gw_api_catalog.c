@@ -152,24 +152,11 @@ static int s_str(cm_http_req_t *req, json_t *o, const char *key, size_t max, con
 /* A boolean query parameter: 1 true, 0 false or absent, -1 malformed. */
 static int s_query_bool(cm_http_req_t *req, const char *name)
 {
-    const char *q = cm_http_req_query(req);
-    size_t n = strlen(name);
-    for (const char *p = q; p && *p;) {
-        size_t len = strcspn(p, "&");
-        if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
-            const char *v = p + n + 1;
-            size_t vlen = len - n - 1;
-            if ((vlen == 4 && strncmp(v, "true", 4) == 0) || (vlen == 1 && *v == '1'))
-                return 1;
-            if ((vlen == 5 && strncmp(v, "false", 5) == 0) || (vlen == 1 && *v == '0'))
-                return 0;
-            return -1;
-        }
-        p += len;
-        if (*p)
-            p++;
-    }
-    return 0;
+    char v[8];
+    int len = cm_http_query_get(cm_http_req_query(req), name, v, sizeof(v));
+    if (len == -1 || (len >= 0 && (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)))
+        return 0;
+    return len >= 0 && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) ? 1 : -1;
 }
 
 /* --- /api/movies --- */

@@ -476,21 +476,8 @@ static void s_on_read_end(void *arg, const char *worker_id, uint64_t stream_id, 
 /* ?file=N: N, -1 when absent, -2 when malformed. */
 static long s_file_arg(cm_http_req_t *req)
 {
-    const char *q = cm_http_req_query(req);
-    for (const char *p = q; p && *p;) {
-        if (strncmp(p, "file=", 5) == 0) {
-            long x = 0;
-            const char *v = p + 5;
-            int digits = 0;
-            for (; *v >= '0' && *v <= '9' && digits < 7; v++, digits++)
-                x = x * 10 + (*v - '0');
-            return digits && (!*v || *v == '&') ? x : -2;
-        }
-        p = strchr(p, '&');
-        if (p)
-            p++;
-    }
-    return -1;
+    long x = cm_http_query_uint(cm_http_req_query(req), "file", -2, 0, 9999999);
+    return x == -2 ? -1 : x < 0 ? -2 : x;
 }
 
 static void s_store_torrent(struct sreq *r, const struct torrent_open_ok *ok);

@@ -294,6 +294,16 @@ static void test_query(void)
     is_int(cm_http_query_get("a=b=c", "a", out, sizeof(out)), 3, "query: '=' in a value");
     is_str(out, "b=c", "query: value keeps '='");
     is_int(cm_http_query_get("a=%C3%A9", "a", out, sizeof(out)), 2, "query: UTF-8 escape");
+    is_int(cm_http_query_uint("page=3&limit=50", "limit", 7, 1, 100), 50, "uint: a value");
+    is_int(cm_http_query_uint("page=3", "limit", 7, 1, 100), 7, "uint: absent gives def");
+    is_int(cm_http_query_uint("limit=101", "limit", 7, 1, 100), -1, "uint: over max");
+    is_int(cm_http_query_uint("limit=0", "limit", 7, 1, 100), -1, "uint: under min");
+    is_int(cm_http_query_uint("file=0", "file", -2, 0, 9), 0, "uint: 0 when min is 0");
+    is_int(cm_http_query_uint("limit=", "limit", 7, 1, 100), -1, "uint: empty");
+    is_int(cm_http_query_uint("limit=1x", "limit", 7, 1, 100), -1, "uint: not digits");
+    is_int(cm_http_query_uint("limit=-1", "limit", 7, 1, 100), -1, "uint: sign");
+    is_int(cm_http_query_uint("limit=99999999999999999999", "limit", 7, 1, 100), -1,
+           "uint: too long");
 }
 
 static void test_path(void)
