@@ -1274,6 +1274,35 @@ int cm_http_reply_write_buffer(cm_http_req_t *req, struct evbuffer *buf)
     return 0;
 }
 
+int cm_http_reply_write_file(cm_http_req_t *req, int fd, uint64_t offset, size_t len)
+{
+    int rc = s_write_check(req, len);
+    if (rc <= 0 || offset > (uint64_t)INT64_MAX) {
+        close(fd);
+        return rc <= 0 ? rc : -1;
+    }
+    struct evbuffer *out = s_out(req->conn);
+    if (req->chunked)
+        evbuffer_add_printf(out, "%zx\r\n", len);
+    /* the segment owns fd from here: the last reference (ours or the buffer's) closes it */
+    struct evbuffer_file_segment *seg =
+        evbuffer_file_segment_new(fd, (ev_off_t)offset, (ev_off_t)len, EVBUF_FS_CLOSE_ON_FREE);
+    if (!seg) {
+        close(fd);
+        return -1;
+    }
+    rc = evbuffer_add_file_segment(out, seg, 0, (ev_off_t)len);
+    evbuffer_file_segment_free(seg);
+    if (rc < 0) {
+        req->keep_alive = false; /* a chunk size line may be out without its chunk */
+        return -1;
+    }
+    if (req->chunked)
+        evbuffer_add(out, "\r\n", 2);
+    req->sent += len;
+    return 0;
+}
+
 void cm_http_reply_end(cm_http_req_t *req)
 {
     assert(req->tag == S_REQ_TAG);

@@ -140,6 +140,11 @@ int cm_http_reply_write(cm_http_req_t *req, const void *data, size_t len);
  * left empty on success and untouched on failure. `buf` stays the caller's. */
 int cm_http_reply_write_buffer(cm_http_req_t *req, struct evbuffer *buf);
 
+/* Like cm_http_reply_write() with `len` bytes of the file `fd` from `offset`, sent from the
+ * file (sendfile) when the connection drains, never copied here. `fd` is taken in every case
+ * (closed once sent, or at once on failure). The bytes must not change until they are sent. */
+int cm_http_reply_write_file(cm_http_req_t *req, int fd, uint64_t offset, size_t len);
+
 /* End a started reply and free `req`. If fewer bytes than the declared Content-Length were
  * written, the connection is closed (the client sees a short body, not a wrong framing). */
 void cm_http_reply_end(cm_http_req_t *req);

@@ -117,8 +117,12 @@ int torrent_ready_encode(const struct torrent_ready *m, cm_buf_t *out)
         return -1;
     if (!s_str_valid(m->version, 32 + 1))
         return -1;
+    if (!s_str_valid(m->cache_dir, 1024 + 1))
+        return -1;
+    if (!s_str_valid(m->local_token, 64 + 1))
+        return -1;
     cm_mp_writer_init(&w, out);
-    cm_mp_put_map(&w, 4);
+    cm_mp_put_map(&w, 6);
     cm_mp_put_uint(&w, 1); /* worker_id */
     cm_mp_put_cstr(&w, m->worker_id);
     cm_mp_put_uint(&w, 2); /* version */
@@ -127,6 +131,10 @@ int torrent_ready_encode(const struct torrent_ready *m, cm_buf_t *out)
     cm_mp_put_uint(&w, m->capacity);
     cm_mp_put_uint(&w, 4); /* free_cache_bytes */
     cm_mp_put_uint(&w, m->free_cache_bytes);
+    cm_mp_put_uint(&w, 5); /* cache_dir */
+    cm_mp_put_cstr(&w, m->cache_dir);
+    cm_mp_put_uint(&w, 6); /* local_token */
+    cm_mp_put_cstr(&w, m->local_token);
     return cm_mp_writer_status(&w);
 }
 
@@ -164,6 +172,14 @@ int torrent_ready_decode(struct torrent_ready *m, const void *data, size_t size)
             bit = 0x8;
             rc = cm_mp_read_uint(&r, &m->free_cache_bytes);
             break;
+        case 5: /* cache_dir */
+            bit = 0x10;
+            rc = s_get_str(&r, m->cache_dir, 1024 + 1);
+            break;
+        case 6: /* local_token */
+            bit = 0x20;
+            rc = s_get_str(&r, m->local_token, 64 + 1);
+            break;
         default: /* a field of a newer sender: skip it */
             rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
             break;
@@ -187,6 +203,10 @@ void torrent_ready_print(const struct torrent_ready *m, FILE *out)
     s_print_str(out, m->version, 32 + 1);
     fprintf(out, " capacity=%" PRIu32, m->capacity);
     fprintf(out, " free_cache_bytes=%" PRIu64, m->free_cache_bytes);
+    fputs(" cache_dir=", out);
+    s_print_str(out, m->cache_dir, 1024 + 1);
+    fputs(" local_token=", out);
+    s_print_str(out, m->local_token, 64 + 1);
     fputc('\n', out);
 }
 
@@ -1023,7 +1043,7 @@ int torrent_read_encode(const struct torrent_read *m, cm_buf_t *out)
     if (!s_str_valid(m->info_hash, 40 + 1))
         return -1;
     cm_mp_writer_init(&w, out);
-    cm_mp_put_map(&w, 6);
+    cm_mp_put_map(&w, 7);
     cm_mp_put_uint(&w, 1); /* stream_id */
     cm_mp_put_uint(&w, m->stream_id);
     cm_mp_put_uint(&w, 2); /* info_hash */
@@ -1036,6 +1056,8 @@ int torrent_read_encode(const struct torrent_read *m, cm_buf_t *out)
     cm_mp_put_uint(&w, m->length);
     cm_mp_put_uint(&w, 6); /* credit */
     cm_mp_put_uint(&w, m->credit);
+    cm_mp_put_uint(&w, 7); /* local */
+    cm_mp_put_bool(&w, m->local);
     return cm_mp_writer_status(&w);
 }
 
@@ -1081,6 +1103,10 @@ int torrent_read_decode(struct torrent_read *m, const void *data, size_t size)
             bit = 0x20;
             rc = cm_mp_read_uint(&r, &m->credit);
             break;
+        case 7: /* local */
+            bit = 0x40;
+            rc = cm_mp_read_bool(&r, &m->local);
+            break;
         default: /* a field of a newer sender: skip it */
             rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
             break;
@@ -1105,6 +1131,7 @@ void torrent_read_print(const struct torrent_read *m, FILE *out)
     fprintf(out, " offset=%" PRIu64, m->offset);
     fprintf(out, " length=%" PRIu64, m->length);
     fprintf(out, " credit=%" PRIu64, m->credit);
+    fprintf(out, " local=%s", m->local ? "true" : "false");
     fputc('\n', out);
 }
 
@@ -1364,6 +1391,87 @@ void torrent_close_print(const struct torrent_close *m, FILE *out)
     fputc('\n', out);
 }
 
+/* --- CHUNK_LOCAL --- */
+
+int torrent_chunk_local_encode(const struct torrent_chunk_local *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->path, 4096 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 4);
+    cm_mp_put_uint(&w, 1); /* stream_id */
+    cm_mp_put_uint(&w, m->stream_id);
+    cm_mp_put_uint(&w, 2); /* offset */
+    cm_mp_put_uint(&w, m->offset);
+    cm_mp_put_uint(&w, 3); /* length */
+    cm_mp_put_uint(&w, m->length);
+    cm_mp_put_uint(&w, 4); /* path */
+    cm_mp_put_cstr(&w, m->path);
+    return cm_mp_writer_status(&w);
+}
+
+int torrent_chunk_local_decode(struct torrent_chunk_local *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* stream_id */
+            bit = 0x1;
+            rc = cm_mp_read_uint(&r, &m->stream_id);
+            break;
+        case 2: /* offset */
+            bit = 0x2;
+            rc = cm_mp_read_uint(&r, &m->offset);
+            break;
+        case 3: /* length */
+            bit = 0x4;
+            rc = cm_mp_read_uint(&r, &m->length);
+            break;
+        case 4: /* path */
+            bit = 0x8;
+            rc = s_get_str(&r, m->path, 4096 + 1);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: stream_id, offset, length, path. */
+    if ((seen & 0xf) != 0xf)
+        return -1;
+    return 0;
+}
+
+void torrent_chunk_local_print(const struct torrent_chunk_local *m, FILE *out)
+{
+    fputs("torrent.CHUNK_LOCAL", out);
+    fprintf(out, " stream_id=%" PRIu64, m->stream_id);
+    fprintf(out, " offset=%" PRIu64, m->offset);
+    fprintf(out, " length=%" PRIu64, m->length);
+    fputs(" path=", out);
+    s_print_str(out, m->path, 4096 + 1);
+    fputc('\n', out);
+}
+
 /* --- Protocol --- */
 
 static const struct cm_proto_msg s_msgs[] = {
@@ -1382,6 +1490,7 @@ static const struct cm_proto_msg s_msgs[] = {
     {.id = TORRENT_MSG_READ_END, .kind = CM_MSG_EVENT, .payload = 0, .name = "READ_END"},
     {.id = TORRENT_MSG_STREAM_CREDIT, .kind = CM_MSG_EVENT, .payload = 0, .name = "STREAM_CREDIT"},
     {.id = TORRENT_MSG_CLOSE, .kind = CM_MSG_EVENT, .payload = 0, .name = "CLOSE"},
+    {.id = TORRENT_MSG_CHUNK_LOCAL, .kind = CM_MSG_EVENT, .payload = 0, .name = "CHUNK_LOCAL"},
 };
 
 const struct cm_proto torrent_proto = {
@@ -1431,6 +1540,8 @@ int torrent_msg_decode(int id, void *m, const void *data, size_t size)
         return torrent_stream_credit_decode(m, data, size);
     case TORRENT_MSG_CLOSE:
         return torrent_close_decode(m, data, size);
+    case TORRENT_MSG_CHUNK_LOCAL:
+        return torrent_chunk_local_decode(m, data, size);
     default:
         return -1;
     }
@@ -1469,6 +1580,8 @@ int torrent_msg_encode(int id, const void *m, cm_buf_t *out)
         return torrent_stream_credit_encode(m, out);
     case TORRENT_MSG_CLOSE:
         return torrent_close_encode(m, out);
+    case TORRENT_MSG_CHUNK_LOCAL:
+        return torrent_chunk_local_encode(m, out);
     default:
         return -1;
     }
@@ -1521,6 +1634,9 @@ void torrent_msg_print(int id, const void *m, FILE *out)
         break;
     case TORRENT_MSG_CLOSE:
         torrent_close_print(m, out);
+        break;
+    case TORRENT_MSG_CHUNK_LOCAL:
+        torrent_chunk_local_print(m, out);
         break;
     default:
         fprintf(out, "torrent.? id=%d\n", id);

@@ -44,13 +44,23 @@
 #define TORRENT_MSG_READ_END 13
 #define TORRENT_MSG_STREAM_CREDIT 14
 #define TORRENT_MSG_CLOSE 15
+#define TORRENT_MSG_CHUNK_LOCAL 16
 
 /* READY (1, event): Worker to proxy, on connect: the worker joins the pool. */
 struct torrent_ready {
-    char worker_id[64 + 1];    /* tag 1, required: stable id of the worker */
-    char version[32 + 1];      /* tag 2, required: worker version */
-    uint32_t capacity;         /* tag 3: streams it accepts */
-    uint64_t free_cache_bytes; /* tag 4: free space of its piece cache */
+    /* tag 1, required: stable id of the worker */
+    char worker_id[64 + 1];
+    /* tag 2, required: worker version */
+    char version[32 + 1];
+    /* tag 3: streams it accepts */
+    uint32_t capacity;
+    /* tag 4: free space of its piece cache */
+    uint64_t free_cache_bytes;
+    /* tag 5: absolute path of its disk cache (for CHUNK_LOCAL) */
+    char cache_dir[1024 + 1];
+    /* tag 6: the contents of cache_dir/.local-token: a proxy that reads the same proves it
+     * shares the worker's filesystem */
+    char local_token[64 + 1];
 };
 
 int torrent_ready_encode(const struct torrent_ready *m, cm_buf_t *out);
@@ -207,12 +217,20 @@ void torrent_open_ok_print(const struct torrent_open_ok *m, FILE *out);
  * events under credit, then READ_END. A new READ with the same stream id replaces the old one (a
  * seek). */
 struct torrent_read {
-    uint64_t stream_id;     /* tag 1, required: chosen by the proxy, unique per proxy */
-    char info_hash[40 + 1]; /* tag 2, required: an opened torrent */
-    uint32_t file;          /* tag 3: file index */
-    uint64_t offset;        /* tag 4: first byte, within the file */
-    uint64_t length;        /* tag 5, required: bytes wanted */
-    uint64_t credit;        /* tag 6: bytes the worker may send before more credit */
+    /* tag 1, required: chosen by the proxy, unique per proxy */
+    uint64_t stream_id;
+    /* tag 2, required: an opened torrent */
+    char info_hash[40 + 1];
+    /* tag 3: file index */
+    uint32_t file;
+    /* tag 4: first byte, within the file */
+    uint64_t offset;
+    /* tag 5, required: bytes wanted */
+    uint64_t length;
+    /* tag 6: bytes the worker may send before more credit */
+    uint64_t credit;
+    /* tag 7: the proxy shares the worker's filesystem: send CHUNK_LOCAL instead of CHUNK */
+    bool local;
 };
 
 int torrent_read_encode(const struct torrent_read *m, cm_buf_t *out);
@@ -263,6 +281,24 @@ int torrent_close_encode(const struct torrent_close *m, cm_buf_t *out);
 int torrent_close_decode(struct torrent_close *m, const void *data, size_t size);
 void torrent_close_print(const struct torrent_close *m, FILE *out);
 
+/* CHUNK_LOCAL (16, event): Worker to proxy, for a READ with local set: verified bytes of a read,
+ * in order, left where they are in the worker's cache file for the proxy to send from there
+ * (same host). Verified bytes of a file never change while the file exists. */
+struct torrent_chunk_local {
+    /* tag 1, required */
+    uint64_t stream_id;
+    /* tag 2, required: file offset of the first byte (the torrent file's, and the cache file's) */
+    uint64_t offset;
+    /* tag 3, required: bytes, counted against the credit */
+    uint64_t length;
+    /* tag 4, required: the cache file, relative to the READY cache_dir */
+    char path[4096 + 1];
+};
+
+int torrent_chunk_local_encode(const struct torrent_chunk_local *m, cm_buf_t *out);
+int torrent_chunk_local_decode(struct torrent_chunk_local *m, const void *data, size_t size);
+void torrent_chunk_local_print(const struct torrent_chunk_local *m, FILE *out);
+
 /* Room for any message of the protocol, e.g. to decode into before dispatching. */
 union torrent_msg {
     struct torrent_ready ready;
@@ -280,6 +316,7 @@ union torrent_msg {
     struct torrent_read_end read_end;
     struct torrent_stream_credit stream_credit;
     struct torrent_close close;
+    struct torrent_chunk_local chunk_local;
 };
 
 /* The name of message `id` (e.g. "READY"), or "?" when the protocol has none. Static. */

@@ -31,6 +31,7 @@ static struct {
     int64_t credit;         /* STREAM_CREDIT_WINDOW */
     int64_t key_cache;      /* STREAM_KEY_CACHE */
     int64_t revoke_poll;    /* REVOCATION_POLL */
+    bool local_reads;       /* STREAM_LOCAL_READS */
 } s_cfg;
 
 static const struct cm_cfg_var s_vars[] = {
@@ -68,6 +69,8 @@ static const struct cm_cfg_var s_vars[] = {
      "a stream with no byte for this long is ended"},
     {"STREAM_CREDIT_WINDOW", CM_CFG_BYTES, "4MB", &s_cfg.credit, 262144, 268435456, NULL,
      "bytes a worker may send ahead of the client, per request"},
+    {"STREAM_LOCAL_READS", CM_CFG_BOOL, "true", &s_cfg.local_reads, 0, 0, NULL,
+     "send bytes straight from the cache files of workers on this host (sendfile)"},
     {"REVOCATION_POLL", CM_CFG_MS, "5s", &s_cfg.revoke_poll, 50, 30000, NULL,
      "how often revoked sessions are fetched from auth (for bearer tokens)"},
     {"STREAM_KEY_CACHE", CM_CFG_MS, "30s", &s_cfg.key_cache, 0, 600000, NULL,
@@ -143,6 +146,7 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
         .first_byte_timeout_ms = (int)s_cfg.first_byte,
         .stall_timeout_ms = (int)s_cfg.stall,
         .credit_window = (size_t)s_cfg.credit,
+        .local_reads = s_cfg.local_reads,
         .key_cache_ms = (int)s_cfg.key_cache,
     };
     s_edge = strm_edge_new(ctx->base, &eo);

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include "strm_edge.h"
 #include "cm_token.h"
 #include "auth_msg.h"
@@ -29,12 +30,25 @@ enum {
     EDGE_RPC_TIMEOUT_MS = 5000,   /* auth and discovery calls */
 };
 
+/* A torrent's files as a worker's OPEN_OK listed them: what a request needs to choose its file
+ * and answer its headers, so that a request for a torrent known here goes straight to READ. */
+struct layout {
+    uint32_t n;           /* files listed */
+    uint32_t files_total; /* files in the torrent (may exceed n) */
+    struct {
+        uint64_t size;
+        const char *ctype; /* strm_content_type()'s */
+        bool video;
+    } f[];
+};
+
 /* A source as discovery gave it (secrets included). */
 struct source {
     uint64_t id;
     char info_hash[41];
     char *magnet;        /* owned, may be "" */
     cm_buf_t *torrent;   /* owned, may be NULL (magnet only) */
+    struct layout *lay;  /* owned, NULL until a worker opened it once */
     uint64_t fetched_ms; /* mono */
     uint64_t used_ms;    /* mono, for LRU */
     uint32_t refs;       /* the cache's and each request's */
@@ -75,6 +89,8 @@ struct sreq {
     char worker[STRM_WORKER_ID_MAX + 1];
     char tried[EDGE_TRIES_MAX][STRM_WORKER_ID_MAX + 1];
     int ntried;
+    bool opened;   /* OPEN_OK came from r->worker (else a READ may find the torrent closed) */
+    bool no_local; /* the worker's cache file could not be read here: CHUNK, not CHUNK_LOCAL */
     long file_arg; /* ?file=N, -1 none */
     /* what is being served */
     uint32_t file;
@@ -143,6 +159,20 @@ static struct sreq *s_redeem(struct ticket *t)
         r = NULL;
     cm_free(t);
     return r;
+}
+
+/* A new stream id for `r`, for a read that must not be mistaken for the one it replaces. */
+static void s_rekey(struct sreq *r)
+{
+    strm_edge_t *e = r->e;
+    struct sreq **pp = &e->buckets[r->stream_id % EDGE_BUCKETS];
+    while (*pp && *pp != r)
+        pp = &(*pp)->bnext;
+    if (*pp)
+        *pp = r->bnext;
+    r->stream_id = ++e->next_stream_id;
+    r->bnext = e->buckets[r->stream_id % EDGE_BUCKETS];
+    e->buckets[r->stream_id % EDGE_BUCKETS] = r;
 }
 
 /* --- sessions --- */
@@ -320,6 +350,7 @@ static void s_on_timer(evutil_socket_t fd, short what, void *arg)
 /* --- reading --- */
 
 static void s_open(struct sreq *r);
+static void s_open_send(struct sreq *r);
 
 static void s_send_credit(struct sreq *r, uint64_t bytes)
 {
@@ -337,7 +368,9 @@ static void s_read(struct sreq *r)
                              .file = r->file,
                              .offset = r->pos,
                              .length = r->end - r->pos,
-                             .credit = r->e->o.credit_window};
+                             .credit = r->e->o.credit_window,
+                             .local = r->e->o.local_reads && !r->no_local &&
+                                      strm_pool_local_dir(r->e->o.pool, r->worker) >= 0};
     snprintf(m.info_hash, sizeof(m.info_hash), "%s", r->src->info_hash);
     cm_buf_t *b = cm_buf_new(128);
     int rc = torrent_read_encode(&m, b) == 0
@@ -412,6 +445,8 @@ static void s_on_drain(cm_http_req_t *req, void *arg)
     }
 }
 
+static void s_advance(struct sreq *r, size_t len);
+
 static void s_on_chunk(void *arg, const char *worker_id, uint64_t stream_id, uint64_t offset,
                        const void *data, size_t len)
 {
@@ -429,6 +464,54 @@ static void s_on_chunk(void *arg, const char *worker_id, uint64_t stream_id, uin
         s_fail(r, 499, "client_closed", "the client is gone");
         return;
     }
+    s_advance(r, len);
+}
+
+/* CHUNK_LOCAL: the bytes are in the worker's cache file, on our filesystem; the connection
+ * sends them from there. A file we cannot read (moved, not ours after all) costs nothing: the
+ * read goes on from r->pos with its bytes over the pool. */
+static void s_on_chunk_local(void *arg, const char *worker_id, uint64_t stream_id, uint64_t offset,
+                             uint64_t len, const char *path)
+{
+    strm_edge_t *e = arg;
+    struct sreq *r = s_find(e, stream_id);
+    if (!r || r->state != RS_READ || strcmp(r->worker, worker_id) != 0)
+        return;
+    if (offset != r->pos || len == 0)
+        return;
+    if (len > r->end - r->pos)
+        len = r->end - r->pos;
+    int dfd = strm_pool_local_dir(e->o.pool, worker_id);
+    int fd = dfd >= 0 ? strm_open_beneath(dfd, path) : -1;
+    int err = errno;
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < offset ||
+        (uint64_t)st.st_size - offset < len) {
+        if (fd >= 0) {
+            err = EINVAL;
+            close(fd);
+        }
+        cm_log_w("edge", cm_http_req_id(r->req),
+                 "cannot read worker %s's cache file (%s): its bytes come over the pool", worker_id,
+                 strerror(err));
+        r->no_local = true;
+        s_close_worker_read(r);
+        s_rekey(r); /* what the old read still sends (chunks, its READ_END) finds no request */
+        s_read(r);
+        return;
+    }
+    if (!r->started)
+        s_start(r);
+    if (cm_http_reply_write_file(r->req, fd, offset, (size_t)len) < 0) {
+        s_fail(r, 499, "client_closed", "the client is gone");
+        return;
+    }
+    s_advance(r, (size_t)len);
+}
+
+/* `len` more bytes of the range are queued for the client: account them, give credit back. */
+static void s_advance(struct sreq *r, size_t len)
+{
     r->pos += len;
     r->last_byte_ms = cm_mono_ms();
     if (r->sess) {
@@ -461,6 +544,10 @@ static void s_on_read_end(void *arg, const char *worker_id, uint64_t stream_id, 
         s_done(r);
         return;
     }
+    if (status == CM_ERR_NOT_FOUND && !r->opened) {
+        s_open_send(r); /* read straight from the layout, but the torrent is not open there */
+        return;
+    }
     if (status == 0) {
         s_fail(r, 502, "bad_worker", "the worker ended the read at %" PRIu64 " of %" PRIu64, r->pos,
                r->end);
@@ -481,6 +568,8 @@ static long s_file_arg(cm_http_req_t *req)
 }
 
 static void s_store_torrent(struct sreq *r, const struct torrent_open_ok *ok);
+static void s_read_planned(struct sreq *r);
+static void s_plan(struct sreq *r);
 
 static void s_on_open(int status, const cm_msg_t *reply, void *arg)
 {
@@ -513,43 +602,62 @@ static void s_on_open(int status, const cm_msg_t *reply, void *arg)
     }
     if (!r->src->torrent && ok->torrent.len)
         s_store_torrent(r, ok);
-    if (r->planned) {
-        /* reopened on another worker after a failure: same file, same plan, from r->pos */
-        bool same = r->file < ok->file_paths_count && ok->file_sizes[r->file] == r->file_size;
-        cm_free(ok);
-        if (!same) {
-            s_fail(r, 502, "bad_worker", "the next worker sees another file layout");
-            return;
-        }
-        s_read(r);
+    struct layout *lay = cm_malloc(sizeof(*lay) + ok->file_paths_count * sizeof(lay->f[0]));
+    lay->n = ok->file_paths_count;
+    lay->files_total = ok->files_total ? ok->files_total : ok->file_paths_count;
+    for (uint32_t i = 0; i < lay->n; i++) {
+        lay->f[i].size = ok->file_sizes[i];
+        lay->f[i].ctype = strm_content_type(ok->file_paths[i]);
+        lay->f[i].video = strm_is_video(ok->file_paths[i]);
+    }
+    cm_free(ok);
+    cm_free(r->src->lay);
+    r->src->lay = lay;
+    r->opened = true;
+    if (r->planned)
+        s_read_planned(r);
+    else
+        s_plan(r);
+}
+
+/* Reopened (on another worker after a failure, or where the torrent had closed): the same
+ * file and plan, from r->pos. */
+static void s_read_planned(struct sreq *r)
+{
+    const struct layout *lay = r->src->lay;
+    if (r->file >= lay->n || lay->f[r->file].size != r->file_size) {
+        s_fail(r, 502, "bad_worker", "the worker sees another file layout");
         return;
     }
-    /* the file: ?file=N, else the largest video file, else the largest file */
+    s_read(r);
+}
+
+/* The file (?file=N, else the largest video file, else the largest file) and the ranges, from
+ * the source's layout; then the answer of a HEAD or a 416, else READ. */
+static void s_plan(struct sreq *r)
+{
+    const struct layout *lay = r->src->lay;
     long want = r->file_arg;
-    if (want >= (long)ok->file_paths_count) {
-        uint32_t nfiles = ok->files_total ? ok->files_total : ok->file_paths_count;
-        cm_free(ok);
-        s_fail(r, 404, "not_found", "no file %ld: the torrent has %u", want, nfiles);
+    if (want >= (long)lay->n) {
+        s_fail(r, 404, "not_found", "no file %ld: the torrent has %u", want, lay->files_total);
         return;
     }
     if (want < 0) {
         uint64_t best_size = 0;
         bool best_video = false;
-        for (uint32_t i = 0; i < ok->file_paths_count; i++) {
-            bool v = strm_is_video(ok->file_paths[i]);
-            if (want < 0 || (v && !best_video) ||
-                (v == best_video && ok->file_sizes[i] > best_size)) {
+        for (uint32_t i = 0; i < lay->n; i++) {
+            bool v = lay->f[i].video;
+            if (want < 0 || (v && !best_video) || (v == best_video && lay->f[i].size > best_size)) {
                 want = i;
-                best_size = ok->file_sizes[i];
+                best_size = lay->f[i].size;
                 best_video = v;
             }
         }
     }
     r->file = (uint32_t)want;
-    r->file_size = ok->file_sizes[r->file];
-    snprintf(r->ctype, sizeof(r->ctype), "%s", strm_content_type(ok->file_paths[r->file]));
+    r->file_size = lay->f[r->file].size;
+    snprintf(r->ctype, sizeof(r->ctype), "%s", lay->f[r->file].ctype);
     strm_etag(r->etag, r->src->info_hash, r->file, r->file_size);
-    cm_free(ok);
 
     cm_http_req_t *req = r->req;
     const char *range = cm_http_req_header(req, "Range");
@@ -603,6 +711,23 @@ static void s_open(struct sreq *r)
     snprintf(r->tried[r->ntried++], sizeof(r->tried[0]), "%s", w);
     if (r->sess)
         snprintf(r->sess->worker, sizeof(r->sess->worker), "%s", w);
+    r->opened = false;
+    if (r->src->lay) {
+        /* the layout is known: READ at once; a worker that has not the torrent open answers
+         * NOT_FOUND, and gets the OPEN then (s_on_read_end) */
+        if (r->planned)
+            s_read_planned(r);
+        else
+            s_plan(r);
+        return;
+    }
+    s_open_send(r);
+}
+
+/* OPEN the torrent on r->worker. */
+static void s_open_send(struct sreq *r)
+{
+    strm_edge_t *e = r->e;
     r->gen++;
     r->state = RS_OPEN;
     struct torrent_open *m = cm_calloc(1, sizeof(*m));
@@ -617,7 +742,7 @@ static void s_open(struct sreq *r)
     cm_buf_t *b = cm_buf_new(1024 + m->torrent.len);
     struct ticket *t = s_ticket(r);
     uint64_t rid = torrent_open_encode(m, b) == 0
-                       ? strm_pool_call(e->o.pool, w, TORRENT_MSG_OPEN, b,
+                       ? strm_pool_call(e->o.pool, r->worker, TORRENT_MSG_OPEN, b,
                                         e->o.open_timeout_ms + 2000, s_on_open, t)
                        : 0;
     cm_buf_destroy(&b);
@@ -670,6 +795,7 @@ static void s_source_free(struct source *s)
         return;
     cm_free(s->magnet);
     cm_buf_destroy(&s->torrent);
+    cm_free(s->lay);
     cm_free(s);
 }
 
@@ -1074,8 +1200,11 @@ strm_edge_t *strm_edge_new(struct event_base *base, const struct strm_edge_opts 
     e->verifier = cm_jwt_verifier_new(&e->jwt, 1024, err, sizeof(err));
     if (!e->verifier)
         cm_log_w("edge", 0, "bearer tokens are refused: %s", err);
-    struct strm_pool_events ev = {
-        .chunk = s_on_chunk, .read_end = s_on_read_end, .worker_gone = s_on_worker_gone, .arg = e};
+    struct strm_pool_events ev = {.chunk = s_on_chunk,
+                                  .chunk_local = s_on_chunk_local,
+                                  .read_end = s_on_read_end,
+                                  .worker_gone = s_on_worker_gone,
+                                  .arg = e};
     strm_pool_set_events(e->o.pool, &ev);
     return e;
 }

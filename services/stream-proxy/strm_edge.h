@@ -44,6 +44,7 @@ struct strm_edge_opts {
     int first_byte_timeout_ms;    /* no byte by then: 504 */
     int stall_timeout_ms;         /* no byte for this long mid-stream: the request ends */
     size_t credit_window;         /* bytes a worker may have in flight per request */
+    bool local_reads;             /* CHUNK_LOCAL from workers sharing our filesystem */
     int key_cache_ms;             /* a checked key is trusted this long */
 };
 

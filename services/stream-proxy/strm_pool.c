@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * strm_pool: worker membership, heartbeats and liveness on the pool ROUTER. */
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include "strm_pool.h"
 #include "common_msg.h"
 #include "torrent_msg.h"
@@ -23,6 +26,9 @@ struct worker {
     bool draining;                     /* from HEARTBEAT: takes no new streams */
     uint64_t last_seen;                /* mono ms of its last message */
     int srcfd;                         /* the TCP connection it uses, -1 unknown */
+    bool local;                        /* it shares our filesystem: dirfd is its cache */
+    int dirfd;                         /* ... opened O_PATH (valid only when local) */
+    char local_token[32 + 1];          /* the READY token that dirfd was checked against */
 };
 
 struct strm_pool {
@@ -58,10 +64,75 @@ static struct worker *s_find_id(const strm_pool_t *self, const char *worker_id)
     return NULL;
 }
 
+static void s_local_drop(struct worker *w)
+{
+    if (w->local)
+        close(w->dirfd);
+    w->local = false;
+    w->dirfd = -1;
+    w->local_token[0] = '\0';
+}
+
+/* READY names the worker's cache directory and the token it wrote there: if we read the same
+ * token in that directory, the worker's cache files are ours to read (CHUNK_LOCAL). */
+static void s_local_check(struct worker *w, const struct torrent_ready *r)
+{
+    if (w->local && strcmp(w->local_token, r->local_token) == 0)
+        return; /* READY repeated */
+    s_local_drop(w);
+    if (!r->cache_dir[0] || r->cache_dir[0] != '/' || strlen(r->local_token) != 32)
+        return;
+    int dfd = open(r->cache_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return;
+    char tok[33] = {0};
+    int fd = openat(dfd, ".local-token", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    ssize_t n = fd >= 0 ? read(fd, tok, 32) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n != 32 || strcmp(tok, r->local_token) != 0) {
+        close(dfd);
+        return;
+    }
+    w->local = true;
+    w->dirfd = dfd;
+    snprintf(w->local_token, sizeof(w->local_token), "%s", r->local_token);
+    cm_log_n("pool", 0, "worker %s shares this host's filesystem: stream bytes come from %s",
+             r->worker_id, r->cache_dir);
+}
+
+int strm_open_beneath(int dirfd, const char *path)
+{
+    if (!path[0] || path[0] == '/')
+        return -1;
+    struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                      RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
+    long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    if (fd >= 0 || errno != ENOSYS)
+        return (int)fd;
+    /* before Linux 5.6: no ".." component, and no symbolic link as the last one */
+    for (const char *p = path; *p;) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return -1;
+        p += n + (e ? 1 : 0);
+    }
+    return openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+int strm_pool_local_dir(const strm_pool_t *self, const char *worker_id)
+{
+    const struct worker *w = s_find_id(self, worker_id);
+    return w && w->local ? w->dirfd : -1;
+}
+
 static void s_remove(strm_pool_t *self, struct worker *w, const char *why)
 {
     char id[sizeof(w->worker_id)];
     snprintf(id, sizeof(id), "%s", w->worker_id);
+    s_local_drop(w);
     cm_log_w("pool", 0, "worker %s left: %s", id, why);
     memset(w, 0, sizeof(*w));
     self->nworkers--;
@@ -96,6 +167,7 @@ static void s_on_ready(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
         }
         memcpy(w->identity, msg->identity.data, msg->identity.len);
         w->idlen = msg->identity.len;
+        w->dirfd = -1;
         self->nworkers++;
         cm_log_n("pool", 0, "worker %s joined (version %s, capacity %u)", r.worker_id, r.version,
                  r.capacity);
@@ -106,6 +178,7 @@ static void s_on_ready(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     w->free_cache_bytes = r.free_cache_bytes;
     w->last_seen = cm_mono_ms();
     w->srcfd = msg->srcfd;
+    s_local_check(w, &r);
 }
 
 static void s_on_heartbeat(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
@@ -135,6 +208,19 @@ static void s_on_chunk(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     if (self->ev.chunk)
         self->ev.chunk(self->ev.arg, w->worker_id, c.stream_id, c.offset, msg->payload.data,
                        msg->payload.len);
+}
+
+static void s_on_chunk_local(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    CM_UNUSED(rpc);
+    strm_pool_t *self = arg;
+    struct worker *w = s_find(self, &msg->identity);
+    struct torrent_chunk_local *c = cm_malloc(sizeof(*c));
+    if (w && torrent_chunk_local_decode(c, msg->body.data, msg->body.len) == 0 &&
+        self->ev.chunk_local)
+        self->ev.chunk_local(self->ev.arg, w->worker_id, c->stream_id, c->offset, c->length,
+                             c->path);
+    cm_free(c);
 }
 
 static void s_on_read_end(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
@@ -315,6 +401,7 @@ strm_pool_t *strm_pool_new(struct event_base *base, void *zctx, const char *endp
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_READY, s_on_ready, self);
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_HEARTBEAT, s_on_heartbeat, self);
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_CHUNK, s_on_chunk, self);
+    cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_CHUNK_LOCAL, s_on_chunk_local, self);
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_READ_END, s_on_read_end, self);
     cm_rpc_on_peer(rpc, s_on_peer, self);
 
@@ -358,6 +445,9 @@ void strm_pool_destroy(strm_pool_t **self_p)
         zmq_socket_monitor(cm_zsock_raw(cm_rpc_zsock(self->rpc)), NULL, 0);
         cm_zsock_destroy(&self->monitor);
     }
+    for (size_t i = 0; i < POOL_WORKERS_MAX; i++)
+        if (self->workers[i].idlen)
+            s_local_drop(&self->workers[i]);
     cm_rpc_destroy(&self->rpc);
     cm_buf_destroy(&self->hb);
     self->tag = 0xdeadbeef;

@@ -29,6 +29,10 @@ uint32_t strm_pool_live(const strm_pool_t *self);
 struct strm_pool_events {
     void (*chunk)(void *arg, const char *worker_id, uint64_t stream_id, uint64_t offset,
                   const void *data, size_t len);
+    /* CHUNK_LOCAL: `len` bytes at `offset` of the file `path` under the worker's cache
+     * directory (strm_pool_local_dir, strm_open_beneath) */
+    void (*chunk_local)(void *arg, const char *worker_id, uint64_t stream_id, uint64_t offset,
+                        uint64_t len, const char *path);
     void (*read_end)(void *arg, const char *worker_id, uint64_t stream_id, int status,
                      const char *reason);
     void (*worker_gone)(void *arg, const char *worker_id); /* dead, left, or replaced */
@@ -50,6 +54,16 @@ uint64_t strm_pool_call(strm_pool_t *self, const char *worker_id, int msg, const
                         int timeout_ms, cm_rpc_call_fn *cb, void *arg);
 /* An event to a worker. 0, or -1 when it is not in the pool or its queue is full. */
 int strm_pool_send(strm_pool_t *self, const char *worker_id, int msg, const cm_buf_t *body);
+
+/* The cache directory (an O_PATH descriptor, the pool's) of a worker that shares this
+ * host's filesystem, proved at READY by the token it wrote there; -1 for any other worker.
+ * Valid until the worker leaves. */
+int strm_pool_local_dir(const strm_pool_t *self, const char *worker_id);
+
+/* Open `path` read-only strictly beneath `dirfd`: no absolute path, no "..", no symbolic link
+ * on the way (openat2 RESOLVE_BENEATH; before Linux 5.6, the same checked by hand). A
+ * descriptor, or -1 with errno. */
+int strm_open_beneath(int dirfd, const char *path);
 
 /* The live workers, for GET /api/workers. */
 struct strm_worker_info {

@@ -101,6 +101,8 @@ const bt_metainfo_t *bt_torrent_metainfo(const bt_torrent_t *t);
 /* The picker once the metadata is known (NULL before): priorities and deadlines. */
 bt_picker_t *bt_torrent_picker(bt_torrent_t *t);
 const uint8_t *bt_torrent_info_hash(const bt_torrent_t *t);
+/* The path of file `i` on disk ("" before the metadata or for no such file). */
+void bt_torrent_file_path(const bt_torrent_t *t, uint32_t i, char *out, size_t len);
 /* Read verified bytes of the torrent's byte stream. 0, or -1 (not had, I/O error). */
 int bt_torrent_read(bt_torrent_t *t, uint64_t offset, void *buf, size_t len);
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT
  * bt_pool: READY, HEARTBEAT and request handling on the pool DEALER. The streaming messages
  * (OPEN, READ, STREAM_CREDIT, CLOSE) are decoded here and handed to bt_stream. */
+#include <fcntl.h>
 #include "bt_pool.h"
 #include "bt_config.h"
 #include "bt_stream.h"
 #include "cm_daemon.h"
+#include "cm_token.h"
 #include "common_msg.h"
 #include "torrent_msg.h"
 
@@ -28,6 +30,8 @@ struct bt_pool {
     uint32_t njobs;
     struct scrape_job *scrapes; /* SCRAPEs in progress */
     bt_stream_t *stream;        /* the read path: OPEN, READ, CHUNK */
+    char local_dir[1025];       /* READY cache_dir: the cache's absolute path ("" unknown) */
+    char local_token[33];       /* READY local_token: what cache_dir/.local-token holds */
 };
 
 /* READY goes out at every tick until the proxy heartbeats us back: a restarted proxy does not
@@ -41,6 +45,10 @@ static void s_send_ready(bt_pool_t *self, cm_rpc_t *rpc)
     snprintf(r.version, sizeof(r.version), "%s", CM_VERSION);
     r.capacity = self->capacity;
     r.free_cache_bytes = self->cache ? bt_cache_free(self->cache) : 0;
+    if (self->local_token[0]) {
+        snprintf(r.cache_dir, sizeof(r.cache_dir), "%s", self->local_dir);
+        snprintf(r.local_token, sizeof(r.local_token), "%s", self->local_token);
+    }
     cm_buf_reset(self->buf);
     if (torrent_ready_encode(&r, self->buf) == 0 &&
         cm_rpc_send(rpc, NULL, TORRENT_PROTO, TORRENT_MSG_READY, 0, self->buf, NULL) == 0)
@@ -424,6 +432,36 @@ static void s_on_close(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     bt_stream_close(self->stream, req.stream_id);
 }
 
+/* A proxy on this host may send stream bytes straight from our cache files (CHUNK_LOCAL). It
+ * proves that it sees our filesystem by reading cache_dir/.local-token, a random value written
+ * at each start and announced in READY. Without it (the cache's path unknown, the file not
+ * written) READY carries none and every read goes out as CHUNK. */
+static void s_local_token(bt_pool_t *self, const char *cache_dir)
+{
+    char abs[PATH_MAX], path[PATH_MAX + 32], tmp[PATH_MAX + 48], tok[33];
+    if (!cache_dir || !realpath(cache_dir, abs) || strlen(abs) >= sizeof(self->local_dir))
+        return;
+    cm_rand_hex(tok, 16);
+    snprintf(path, sizeof(path), "%s/.local-token", abs);
+    snprintf(tmp, sizeof(tmp), "%s/.local-token.%d", abs, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        cm_log_w("pool", 0, "cannot write %s (%s): stream bytes go through the pool socket", tmp,
+                 strerror(errno));
+        return;
+    }
+    bool ok = write(fd, tok, 32) == 32;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) < 0) {
+        cm_log_w("pool", 0, "cannot write %s (%s): stream bytes go through the pool socket", path,
+                 strerror(errno));
+        unlink(tmp);
+        return;
+    }
+    snprintf(self->local_dir, sizeof(self->local_dir), "%s", abs);
+    snprintf(self->local_token, sizeof(self->local_token), "%s", tok);
+}
+
 bt_pool_t *bt_pool_new(struct event_base *base, void *zctx, const struct bt_pool_opts *opts,
                        char *err, size_t errlen)
 {
@@ -447,6 +485,7 @@ bt_pool_t *bt_pool_new(struct event_base *base, void *zctx, const struct bt_pool
     self->engine = opts->engine;
     self->cache = opts->cache;
     self->cache_dir = opts->cache_dir;
+    s_local_token(self, opts->cache_dir);
     struct bt_stream_opts so = {
         .engine = opts->engine,
         .cache = opts->cache,

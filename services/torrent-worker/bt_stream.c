@@ -68,6 +68,7 @@ struct s_read {
     uint64_t sent;         /* bytes sent in all */
     uint64_t active_ms;    /* last READ, credit or byte sent */
     uint64_t start_ms;     /* the READ that started it (or the last seek) */
+    char *local_path;      /* CHUNK_LOCAL: the file's path under cache_dir (owned); NULL: CHUNK */
     struct s_read *next;   /* in tor->reads */
 };
 
@@ -334,6 +335,7 @@ static void s_read_free(bt_stream_t *self, struct s_read *r)
     self->nreads--;
     if (tor->nreads == 0 && tor->nwaiters == 0)
         tor->idle_since = cm_mono_ms();
+    cm_free(r->local_path);
     cm_free(r);
 }
 
@@ -367,6 +369,35 @@ static void s_grow(struct s_read *r)
     }
 }
 
+/* CHUNK_LOCAL for the next n bytes of read r: they are verified, and stay what they are in
+ * the cache file while it exists. */
+static int s_send_local(bt_stream_t *self, struct s_read *r, uint64_t n)
+{
+    struct torrent_chunk_local c = {
+        .stream_id = r->id, .offset = r->pos - r->file_off, .length = n};
+    snprintf(c.path, sizeof(c.path), "%s", r->local_path);
+    cm_buf_reset(self->buf);
+    if (torrent_chunk_local_encode(&c, self->buf) < 0)
+        return -1;
+    return cm_rpc_send(self->rpc, NULL, TORRENT_PROTO, TORRENT_MSG_CHUNK_LOCAL, 0, self->buf, NULL);
+}
+
+/* The path of the read's file relative to cache_dir, for CHUNK_LOCAL; NULL when the file does
+ * not lie under it (CHUNK then). */
+static char *s_local_path(bt_stream_t *self, struct s_torrent *tor, uint32_t file)
+{
+    char path[6000];
+    bt_torrent_file_path(tor->t, file, path, sizeof(path));
+    size_t n = strlen(self->cache_dir);
+    while (n > 1 && self->cache_dir[n - 1] == '/')
+        n--;
+    if (strlen(path) >= sizeof(path) - 1 || strncmp(path, self->cache_dir, n) != 0 ||
+        path[n] != '/' || !path[n + 1] ||
+        strlen(path + n + 1) > sizeof(((struct torrent_chunk_local *)0)->path) - 1)
+        return NULL;
+    return cm_strdup(path + n + 1);
+}
+
 /* Send what read r may send, end it when done, move its window. Returns -1 when r is gone. */
 static int s_read_run(bt_stream_t *self, struct s_read *r)
 {
@@ -374,26 +405,33 @@ static int s_read_run(bt_stream_t *self, struct s_read *r)
     bt_picker_t *pk = bt_torrent_picker(tor->t);
     uint32_t plen = bt_torrent_metainfo(tor->t)->piece_len;
     while (r->pos < r->end && r->credit > 0 && !self->blocked) {
-        uint64_t want = s_min64(s_min64(BT_STREAM_CHUNK_MAX, r->end - r->pos), r->credit);
+        uint64_t max = r->local_path ? BT_STREAM_LOCAL_MAX : BT_STREAM_CHUNK_MAX;
+        uint64_t want = s_min64(s_min64(max, r->end - r->pos), r->credit);
         uint64_t n = s_verified(pk, plen, r->pos, want);
         if (n == 0)
             break;
-        if (bt_torrent_read(tor->t, r->pos, self->scratch, (size_t)n) < 0) {
+        if (r->local_path) {
+            if (s_send_local(self, r, n) < 0) {
+                self->blocked = true;
+                break;
+            }
+        } else if (bt_torrent_read(tor->t, r->pos, self->scratch, (size_t)n) < 0) {
             char why[128];
             snprintf(why, sizeof(why),
                      "cannot read %" PRIu64 " bytes at %" PRIu64 " from the cache", n,
                      r->pos - r->file_off);
             s_read_fail(self, r, CM_ERR_INTERNAL, why);
             return -1;
-        }
-        struct torrent_chunk c = {.stream_id = r->id, .offset = r->pos - r->file_off};
-        cm_iov_t payload = {.data = self->scratch, .len = (size_t)n};
-        cm_buf_reset(self->buf);
-        if (torrent_chunk_encode(&c, self->buf) < 0 ||
-            cm_rpc_send(self->rpc, NULL, TORRENT_PROTO, TORRENT_MSG_CHUNK, 0, self->buf, &payload) <
-                0) {
-            self->blocked = true; /* the queue to the proxy is full: retry at the next tick */
-            break;
+        } else {
+            struct torrent_chunk c = {.stream_id = r->id, .offset = r->pos - r->file_off};
+            cm_iov_t payload = {.data = self->scratch, .len = (size_t)n};
+            cm_buf_reset(self->buf);
+            if (torrent_chunk_encode(&c, self->buf) < 0 ||
+                cm_rpc_send(self->rpc, NULL, TORRENT_PROTO, TORRENT_MSG_CHUNK, 0, self->buf,
+                            &payload) < 0) {
+                self->blocked = true; /* the queue to the proxy is full: retry at the next tick */
+                break;
+            }
         }
         r->pos += n;
         r->credit -= n;
@@ -996,6 +1034,8 @@ void bt_stream_read(bt_stream_t *self, const struct torrent_read *req)
     r->end = pos + req->length;
     r->credit = req->credit;
     r->active_ms = now;
+    cm_free(r->local_path);
+    r->local_path = req->local ? s_local_path(self, tor, req->file) : NULL;
     r->ra_cap = CM_MIN((uint64_t)BT_STREAM_RA_MAX_BYTES,
                        CM_MAX((uint64_t)BT_STREAM_RA_START_BYTES, f->length / 10));
     if (seek) {
@@ -1006,9 +1046,9 @@ void bt_stream_read(bt_stream_t *self, const struct torrent_read *req)
     }
     cm_log_i("stream", 0,
              "read %" PRIu64 " of %s file %" PRIu32 " at %" PRIu64 " +%" PRIu64 " credit %" PRIu64
-             "%s",
+             "%s%s",
              r->id, tor->hex, r->file, req->offset, req->length, req->credit,
-             seek ? "" : " (continues)");
+             seek ? "" : " (continues)", r->local_path ? " (local: CHUNK_LOCAL)" : "");
     s_read_run(self, r);
     s_flush(tor);
 }

@@ -13,8 +13,11 @@
  *    window go back to "not wanted" and their requests are cancelled.
  *  - Only verified bytes go out (read back from disk when sent: nothing is buffered beyond one
  *    chunk), in file order, at most BT_STREAM_CHUNK_MAX bytes a CHUNK and never more than the
- *    stream's credit. Every read ends with exactly one READ_END (0 = every byte sent), except
- *    after CLOSE or when the proxy that asked is gone (bt_stream_forget_reads).
+ *    stream's credit. A READ with `local` set (the proxy shares our filesystem) gets CHUNK_LOCAL
+ *    instead: the verified range and the cache file's path, at most BT_STREAM_LOCAL_MAX bytes
+ *    each, and the proxy sends the bytes from the file itself. Every read ends with exactly one
+ * READ_END (0 = every byte sent), except after CLOSE or when the proxy that asked is gone
+ * (bt_stream_forget_reads).
  *  - A torrent with no reads and no OPEN waiting lingers `linger_ms`, then is removed from the
  *    engine; its verified pieces stay in the disk cache (bt_cache) under the cap.
  * Everything runs on the loop's thread. */
@@ -27,6 +30,7 @@
 
 enum {
     BT_STREAM_CHUNK_MAX = 1024 * 1024,          /* payload bytes of one CHUNK */
+    BT_STREAM_LOCAL_MAX = 4 * 1024 * 1024,      /* bytes one CHUNK_LOCAL names */
     BT_STREAM_READS_MAX = 64,                   /* reads at once (or WORKER_CAPACITY if larger) */
     BT_STREAM_READS_HARD_MAX = 4096,            /* ... whatever WORKER_CAPACITY says */
     BT_STREAM_TORRENTS_MAX = 256,               /* torrents opened for streaming at once */

@@ -807,6 +807,16 @@ const uint8_t *bt_torrent_info_hash(const bt_torrent_t *t)
     return t->info_hash;
 }
 
+void bt_torrent_file_path(const bt_torrent_t *t, uint32_t i, char *out, size_t len)
+{
+    if (!t->st) {
+        if (len)
+            out[0] = '\0';
+        return;
+    }
+    bt_storage_file_path(t->st, i, out, len);
+}
+
 int bt_torrent_read(bt_torrent_t *t, uint64_t offset, void *buf, size_t len)
 {
     if (!t->st || !t->mi || offset + len > t->mi->total_len || len == 0)

@@ -23,6 +23,8 @@ from btswarm import Netns, ProcSet, OpenTracker, Aria2, TorrentWorker, make_payl
 
 METADATA, METADATA_OK, STATUS, STATUS_OK = 3, 4, 7, 8
 OPEN, OPEN_OK, READ, CHUNK, READ_END, STREAM_CREDIT, CLOSE = 9, 10, 11, 12, 13, 14, 15
+CHUNK_LOCAL = 16
+LOCAL_MAX = 4 * 1024 * 1024  # BT_STREAM_LOCAL_MAX
 ERR_TIMEOUT, ERR_BUSY, ERR_NOT_FOUND, ERR_INVALID = 5, 7, 8, 9
 CHUNK_MAX = 1024 * 1024  # BT_STREAM_CHUNK_MAX
 MiB = 1024 * 1024
@@ -77,6 +79,8 @@ class Proxy:
         self.ends = {}                   # stream id -> (status, reason)
         self.replies = {}                # rid -> (proto, msg, body)
         self.hb_at = 0.0
+        self.ready = {}                  # the worker's READY body
+        self.local = set()               # streams that got CHUNK_LOCAL
 
     def send(self, msg, body, rid=0, deadline=0):
         self.pool.sock.send_multipart([self.ident, header(TORRENT, msg, rid, deadline),
@@ -99,6 +103,17 @@ class Proxy:
             assert len(f) == 4, "CHUNK without its payload frame"
             assert 0 < len(f[3]) <= CHUNK_MAX, len(f[3])
             self.chunks[body[1]].append((body[2], f[3]))
+        elif proto == TORRENT and msg == CHUNK_LOCAL:
+            # what the stream-proxy does: read the bytes where the worker left them, at once
+            rel, off, n = body[4], body[2], body[3]
+            assert not rel.startswith("/") and ".." not in rel.split("/"), rel
+            assert 0 < n <= LOCAL_MAX, n
+            with open(os.path.join(self.ready[5], rel), "rb") as fh:
+                fh.seek(off)
+                b = fh.read(n)
+            assert len(b) == n, "the cache file ends before the bytes named"
+            self.chunks[body[1]].append((off, b))
+            self.local.add(body[1])
         elif proto == TORRENT and msg == READ_END:
             assert body[1] not in self.ends, "two READ_ENDs for stream %d" % body[1]
             self.ends[body[1]] = (body.get(2, 0), body.get(3, ""))
@@ -144,8 +159,9 @@ class Proxy:
             out += b
         return bytes(out)
 
-    def read(self, sid, info_hash, file, offset, length, credit):
-        self.send(READ, {1: sid, 2: info_hash, 3: file, 4: offset, 5: length, 6: credit})
+    def read(self, sid, info_hash, file, offset, length, credit, local=False):
+        self.send(READ, {1: sid, 2: info_hash, 3: file, 4: offset, 5: length, 6: credit,
+                         7: local})
 
     def open(self, body, timeout=30):
         return self.reply(self.request(OPEN, body, timeout), timeout + 2)
@@ -158,6 +174,7 @@ def _spawn(bare, linger):
                 "STREAM_LINGER": linger, "LOG_LEVEL": "info"})
     f = pool.wait_for(lambda h: h[0] == TORRENT and h[2] == READY, 10, "READY")
     px = Proxy(pool, f[0])
+    px.ready = msgpack.unpackb(f[2], strict_map_key=False)
     px.send(HEARTBEAT, {})
     return px
 
@@ -271,6 +288,41 @@ def test_random_ranges_byte_exact(world, proxy):
     px.read(99, p.hex, 0, 5, 0, 0)
     assert px.pump(5, lambda: 99 in px.ends) and px.ends[99] == (0, "")
     assert not px.chunks[99]
+
+
+def test_local_reads_name_the_cache_file(world, proxy):
+    """READY names the cache directory and the token written there; a READ with `local` gets
+    CHUNK_LOCAL (the path under that directory, the offset, the length), never past its credit,
+    and the bytes at that place are the file's."""
+    px, p = proxy, world["multi"]
+    cache = px.ready.get(5, "")
+    assert cache.startswith("/") and os.path.isdir(cache), px.ready
+    with open(os.path.join(cache, ".local-token")) as fh:
+        assert fh.read() == px.ready[6] and len(px.ready[6]) == 32
+    _open_torrent(px, p, world["tm"])
+    files = [_file_bytes(p, i) for i in range(len(p.files))]
+    rng = random.Random(16)
+    ranges = [(0, 0, len(files[0])), (1, 0, len(files[1])), (2, 7, len(files[2]) - 7)]
+    for _ in range(6):
+        i = rng.choice([0, 0, 1])
+        off = rng.randrange(0, len(files[i]))
+        ranges.append((i, off, rng.randrange(1, min(9 * MiB, len(files[i]) - off) + 1)))
+    for sid, (i, off, n) in enumerate(ranges, start=500):
+        px.read(sid, p.hex, i, off, n, 64 * MiB, local=True)
+    sids = range(500, 500 + len(ranges))
+    assert px.pump(40, lambda: all(s in px.ends for s in sids)), "missing READ_END"
+    for sid, (i, off, n) in zip(sids, ranges):
+        assert px.ends[sid] == (0, ""), (sid, px.ends[sid])
+        assert sid in px.local, "stream %d got no CHUNK_LOCAL" % sid
+        assert px.data(sid, off) == files[i][off:off + n], "stream %d differs" % sid
+    # the credit holds for local reads too
+    px.read(600, p.hex, 0, 1, 3 * MiB, 300000, local=True)
+    assert px.pump(10, lambda: px.got(600) >= 300000)
+    px.pump(0.5)
+    assert px.got(600) == 300000 and 600 not in px.ends
+    px.send(STREAM_CREDIT, {1: 600, 2: 64 * MiB})
+    assert px.pump(10, lambda: 600 in px.ends) and px.ends[600] == (0, "")
+    assert px.data(600, 1) == files[0][1:1 + 3 * MiB]
 
 
 def test_credit_is_respected(world, proxy):

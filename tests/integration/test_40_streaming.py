@@ -6,7 +6,13 @@ opentracker (as in test_33: the daemons must reach each other on 127.0.0.1; aria
 admin adds a movie and the .torrent as its source through the gateway, a user asks for a
 stream URL, and the bytes that come back through the stream-proxy are compared with the file
 on disk: random ranges, the edge cases of RFC 9110 Range, HEAD, ?file=N, keys of others, the
-per-user cap, and a worker killed with SIGKILL in the middle of a transfer."""
+per-user cap, and a worker killed with SIGKILL in the middle of a transfer.
+
+The workers share this machine's filesystem with the stream-proxy, so by default the bytes go
+out from the workers' cache files (CHUNK_LOCAL, sendfile); the random ranges and the failover
+run a second time with STREAM_LOCAL_READS=false, the bytes then crossing the pool socket
+(CHUNK), as between machines. A cache file the proxy may not open (a symbolic link) sends the
+read back over the pool without a wrong or missing byte."""
 import base64
 import hashlib
 import http.client
@@ -133,8 +139,19 @@ def _get(url, headers=None, method="GET", timeout=60):
         c.close()
 
 
-def test_random_ranges_byte_for_byte(stack, swarm, pg, request):
-    base, tok, source, _ = _setup(stack, swarm, pg)
+MODES = {"local": None, "pool": {"STREAM_LOCAL_READS": "false"}}
+
+
+def _check_mode(stack, mode, workers=("worker-1",)):
+    """The reads went the way `mode` says (the worker logs each READ's kind)."""
+    logs = "".join(stack.daemons[w].text() for w in workers if w in stack.daemons)
+    assert " credit " in logs, "no READ reached the workers"
+    assert ("(local: CHUNK_LOCAL)" in logs) == (mode == "local"), mode
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_random_ranges_byte_for_byte(stack, swarm, pg, request, mode):
+    base, tok, source, _ = _setup(stack, swarm, pg, extra=MODES[mode])
     url = _url(base, tok, source)
     data = _file(swarm["p"], "movie.mp4")
     size = len(data)
@@ -151,10 +168,37 @@ def test_random_ranges_byte_for_byte(stack, swarm, pg, request):
         assert st == 206, (i, a, b, st, body[:200])
         assert h["content-range"] == "bytes %d-%d/%d" % (a, b, size), (i, h)
         assert body == data[a:b + 1], "range %d: bytes %d-%d differ" % (i, a, b)
-    report(request, "stream", "200 random ranges byte-exact in %.1f s" % (time.monotonic() - t0))
+    report(request, "stream", "%s: 200 random ranges byte-exact in %.1f s"
+           % (mode, time.monotonic() - t0))
     st, h, body = _get(url)
     assert st == 200 and h["content-length"] == str(size)
     assert hashlib.sha256(body).hexdigest() == hashlib.sha256(data).hexdigest()
+    _check_mode(stack, mode)
+
+
+def test_unreadable_cache_file_falls_back_to_the_pool(stack, swarm, pg, request):
+    """The proxy opens a worker's cache files strictly beneath its cache directory, following
+    no symbolic link; when it cannot, the read goes on over the pool from the same byte."""
+    base, tok, source, _ = _setup(stack, swarm, pg)
+    url = _url(base, tok, source)
+    data = _file(swarm["p"], "movie.mp4")
+    st, _, body = _get(url)  # fetches and caches the whole file (CHUNK_LOCAL)
+    assert st == 200 and body == data
+    cache = Path(stack.daemons["worker-1"].env["CACHE_DIR"])
+    files = [f for f in cache.rglob("movie.mp4") if f.is_file() and not f.is_symlink()]
+    assert len(files) == 1, files
+    real = files[0].with_name("movie.mp4.real")
+    files[0].rename(real)
+    files[0].symlink_to(real.name)  # the worker keeps its open descriptor
+    proxy = stack.daemons["stream-proxy"]
+    warned = proxy.text().count("cache file")
+    a, b = 3 * PIECE + 11, 9 * PIECE + 5
+    st, h, body = _get(url, {"Range": "bytes=%d-%d" % (a, b)})
+    assert st == 206 and body == data[a:b + 1], (st, h, len(body))
+    assert proxy.text().count("cache file") > warned, "the proxy did not refuse the symlink"
+    st, _, body = _get(url)
+    assert st == 200 and hashlib.sha256(body).digest() == hashlib.sha256(data).digest()
+    report(request, "stream", "a symlinked cache file: the reads went over the pool, byte-exact")
 
 
 def test_range_edge_cases(stack, swarm, pg):
@@ -296,8 +340,9 @@ def _kill_serving(stack, url, size, admin):
     return h.hexdigest(), n, killed
 
 
-def test_worker_killed_mid_transfer_loses_no_byte(stack, big, pg, request):
-    base, tok, source, admin = _setup(stack, big, pg, workers=2)
+@pytest.mark.parametrize("mode", list(MODES))
+def test_worker_killed_mid_transfer_loses_no_byte(stack, big, pg, request, mode):
+    base, tok, source, admin = _setup(stack, big, pg, workers=2, extra=MODES[mode])
     url = _url(base, tok, source)
     p = big["p"]
     path = p.path_of("stream-big.mp4")
@@ -306,7 +351,8 @@ def test_worker_killed_mid_transfer_loses_no_byte(stack, big, pg, request):
     digest, n, killed = _kill_serving(stack, url, size, admin)
     assert killed, "no worker was killed"
     name, at = killed[0]
-    report(request, "failover", "256 MiB: killed %s (SIGKILL) after %d bytes; got %d of %d in "
-           "%.1f s" % (name, at, n, size, time.monotonic() - t0))
+    report(request, "failover", "%s: 256 MiB: killed %s (SIGKILL) after %d bytes; got %d of %d "
+           "in %.1f s" % (mode, name, at, n, size, time.monotonic() - t0))
     assert n == size
     assert digest == p.sha256["stream-big.mp4"]
+    _check_mode(stack, mode, ("worker-1", "worker-2"))

@@ -163,6 +163,8 @@ static void s_fill_ready(struct torrent_ready *m)
     memcpy(m->version, "0.1.0", 5);
     m->capacity = 8;
     m->free_cache_bytes = UINT64_C(10737418240);
+    memcpy(m->cache_dir, "/var/cache/marquee", 18);
+    memcpy(m->local_token, "00112233445566778899aabbccddeeff", 32);
 }
 
 static void s_test_ready(cm_buf_t *enc)
@@ -175,6 +177,8 @@ static void s_test_ready(cm_buf_t *enc)
     is_str(b.version, a.version, s_name("READY", "version"));
     ok(b.capacity == a.capacity, s_name("READY", "capacity"));
     ok(b.free_cache_bytes == a.free_cache_bytes, s_name("READY", "free_cache_bytes"));
+    is_str(b.cache_dir, a.cache_dir, s_name("READY", "cache_dir"));
+    is_str(b.local_token, a.local_token, s_name("READY", "local_token"));
     s_golden(enc, "READY");
     s_print(TORRENT_MSG_READY, &b);
 
@@ -193,6 +197,22 @@ static void s_test_ready(cm_buf_t *enc)
     ok(s_refused(TORRENT_MSG_READY, &a), s_name("READY", "version past its max refused"));
     memcpy(a.version, "\303", 2); /* a lone UTF-8 lead byte */
     ok(s_refused(TORRENT_MSG_READY, &a), s_name("READY", "version not UTF-8 refused"));
+
+    s_fill_ready(&a);
+    memset(a.cache_dir, 'x', 1024);
+    ok(s_cycle(TORRENT_MSG_READY, &a, &b), s_name("READY", "cache_dir at its max"));
+    a.cache_dir[1024] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_READY, &a), s_name("READY", "cache_dir past its max refused"));
+    memcpy(a.cache_dir, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_READY, &a), s_name("READY", "cache_dir not UTF-8 refused"));
+
+    s_fill_ready(&a);
+    memset(a.local_token, 'x', 64);
+    ok(s_cycle(TORRENT_MSG_READY, &a, &b), s_name("READY", "local_token at its max"));
+    a.local_token[64] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_READY, &a), s_name("READY", "local_token past its max refused"));
+    memcpy(a.local_token, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_READY, &a), s_name("READY", "local_token not UTF-8 refused"));
 }
 
 /* --- HEARTBEAT --- */
@@ -619,6 +639,7 @@ static void s_fill_read(struct torrent_read *m)
     m->offset = UINT64_C(1048576);
     m->length = UINT64_C(4194304);
     m->credit = UINT64_C(1048576);
+    m->local = false;
 }
 
 static void s_test_read(cm_buf_t *enc)
@@ -633,6 +654,7 @@ static void s_test_read(cm_buf_t *enc)
     ok(b.offset == a.offset, s_name("READ", "offset"));
     ok(b.length == a.length, s_name("READ", "length"));
     ok(b.credit == a.credit, s_name("READ", "credit"));
+    ok(b.local == a.local, s_name("READ", "local"));
     s_golden(enc, "READ");
     s_print(TORRENT_MSG_READ, &b);
 
@@ -740,6 +762,40 @@ static void s_test_close(cm_buf_t *enc)
     s_print(TORRENT_MSG_CLOSE, &b);
 }
 
+/* --- CHUNK_LOCAL --- */
+
+/* The schema's test values. */
+static void s_fill_chunk_local(struct torrent_chunk_local *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->stream_id = UINT64_C(77);
+    m->offset = UINT64_C(1048576);
+    m->length = UINT64_C(4194304);
+    memcpy(m->path, "0123456789abcdef0123456789abcdef01234567/Big Buck Bunny/bbb.mp4", 63);
+}
+
+static void s_test_chunk_local(cm_buf_t *enc)
+{
+    struct torrent_chunk_local a, b;
+
+    s_fill_chunk_local(&a);
+    s_round_trip(TORRENT_MSG_CHUNK_LOCAL, &a, &b, enc);
+    ok(b.stream_id == a.stream_id, s_name("CHUNK_LOCAL", "stream_id"));
+    ok(b.offset == a.offset, s_name("CHUNK_LOCAL", "offset"));
+    ok(b.length == a.length, s_name("CHUNK_LOCAL", "length"));
+    is_str(b.path, a.path, s_name("CHUNK_LOCAL", "path"));
+    s_golden(enc, "CHUNK_LOCAL");
+    s_print(TORRENT_MSG_CHUNK_LOCAL, &b);
+
+    s_fill_chunk_local(&a);
+    memset(a.path, 'x', 4096);
+    ok(s_cycle(TORRENT_MSG_CHUNK_LOCAL, &a, &b), s_name("CHUNK_LOCAL", "path at its max"));
+    a.path[4096] = 'x'; /* no NUL left */
+    ok(s_refused(TORRENT_MSG_CHUNK_LOCAL, &a), s_name("CHUNK_LOCAL", "path past its max refused"));
+    memcpy(a.path, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(TORRENT_MSG_CHUNK_LOCAL, &a), s_name("CHUNK_LOCAL", "path not UTF-8 refused"));
+}
+
 /* --- Protocol --- */
 
 static void s_test_protocol(void)
@@ -751,7 +807,7 @@ static void s_test_protocol(void)
     is_int(torrent_proto.id, TORRENT_PROTO, "torrent: protocol number");
     is_int(torrent_proto.version, TORRENT_VERSION, "torrent: version");
     is_str(torrent_proto.name, "torrent", "torrent: name");
-    is_int(torrent_proto.nmsgs, 15, "torrent: 15 messages");
+    is_int(torrent_proto.nmsgs, 16, "torrent: 16 messages");
     const struct cm_proto_msg *d = cm_proto_find(&torrent_proto, TORRENT_MSG_READY);
     ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "READY: descriptor");
     is_str(torrent_msg_name(TORRENT_MSG_READY), "READY", "READY: name");
@@ -797,10 +853,13 @@ static void s_test_protocol(void)
     d = cm_proto_find(&torrent_proto, TORRENT_MSG_CLOSE);
     ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "CLOSE: descriptor");
     is_str(torrent_msg_name(TORRENT_MSG_CLOSE), "CLOSE", "CLOSE: name");
-    is_str(torrent_msg_name(16), "?", "torrent: unknown id has no name");
+    d = cm_proto_find(&torrent_proto, TORRENT_MSG_CHUNK_LOCAL);
+    ok(d && d->kind == CM_MSG_EVENT && d->payload == 0, "CHUNK_LOCAL: descriptor");
+    is_str(torrent_msg_name(TORRENT_MSG_CHUNK_LOCAL), "CHUNK_LOCAL", "CHUNK_LOCAL: name");
+    is_str(torrent_msg_name(17), "?", "torrent: unknown id has no name");
     is_str(torrent_msg_name(-1), "?", "torrent: negative id has no name");
-    is_int(torrent_msg_decode(16, &u, "\x80", 1), -1, "torrent: unknown id: no decode");
-    is_int(torrent_msg_encode(16, &u, enc), -1, "torrent: unknown id: no encode");
+    is_int(torrent_msg_decode(17, &u, "\x80", 1), -1, "torrent: unknown id: no decode");
+    is_int(torrent_msg_encode(17, &u, enc), -1, "torrent: unknown id: no encode");
     cm_buf_destroy(&enc);
 }
 
@@ -824,6 +883,7 @@ int main(void)
     s_test_read_end(enc);
     s_test_stream_credit(enc);
     s_test_close(enc);
+    s_test_chunk_local(enc);
     cm_buf_destroy(&enc);
     return done_testing();
 }
