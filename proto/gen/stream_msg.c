@@ -32,6 +32,18 @@ static int s_get_str(cm_mp_reader_t *r, char *dst, size_t cap)
     return 0;
 }
 
+/* Borrow a bin of at most `max` bytes: `v` points into the frame. */
+static int s_get_bin(cm_mp_reader_t *r, cm_iov_t *v, size_t max)
+{
+    const void *data;
+    uint32_t len;
+    if (cm_mp_read_bin(r, &data, &len) < 0 || len > max)
+        return -1;
+    v->data = len ? data : NULL;
+    v->len = len;
+    return 0;
+}
+
 /* Read the header of an array of at most `max` items. */
 static int s_get_array(cm_mp_reader_t *r, uint32_t max, uint32_t *n)
 {
@@ -76,6 +88,12 @@ static void s_print_str(FILE *out, const char *s, size_t cap)
         }
     }
     fputc('"', out);
+}
+
+/* What s_get_bin() accepts: at most `max` bytes, and somewhere to read them from. */
+static bool s_bin_valid(const cm_iov_t *v, size_t max)
+{
+    return v->len <= max && (v->data || v->len == 0);
 }
 
 /* --- SESSIONS --- */
@@ -630,6 +648,367 @@ void stream_workers_ok_print(const struct stream_workers_ok *m, FILE *out)
     fputc('\n', out);
 }
 
+/* --- METADATA --- */
+
+int stream_metadata_encode(const struct stream_metadata *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->info_hash, 40 + 1))
+        return -1;
+    if (!s_str_valid(m->magnet, 65536 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 3);
+    cm_mp_put_uint(&w, 1); /* info_hash */
+    cm_mp_put_cstr(&w, m->info_hash);
+    cm_mp_put_uint(&w, 2); /* magnet */
+    cm_mp_put_cstr(&w, m->magnet);
+    cm_mp_put_uint(&w, 3); /* timeout_ms */
+    cm_mp_put_uint(&w, m->timeout_ms);
+    return cm_mp_writer_status(&w);
+}
+
+int stream_metadata_decode(struct stream_metadata *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* info_hash */
+            bit = 0x1;
+            rc = s_get_str(&r, m->info_hash, 40 + 1);
+            break;
+        case 2: /* magnet */
+            bit = 0x2;
+            rc = s_get_str(&r, m->magnet, 65536 + 1);
+            break;
+        case 3: /* timeout_ms */
+            bit = 0x4;
+            rc = s_get_u32(&r, &m->timeout_ms);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: info_hash. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void stream_metadata_print(const struct stream_metadata *m, FILE *out)
+{
+    fputs("stream.METADATA", out);
+    fputs(" info_hash=", out);
+    s_print_str(out, m->info_hash, 40 + 1);
+    fputs(" magnet=", out);
+    s_print_str(out, m->magnet, 65536 + 1);
+    fprintf(out, " timeout_ms=%" PRIu32, m->timeout_ms);
+    fputc('\n', out);
+}
+
+/* --- METADATA_OK --- */
+
+int stream_metadata_ok_encode(const struct stream_metadata_ok *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->info_hash, 40 + 1))
+        return -1;
+    if (!s_bin_valid(&m->torrent, 16777216))
+        return -1;
+    if (!s_str_valid(m->worker, 64 + 1))
+        return -1;
+    if (!s_str_valid(m->name, 1024 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 6);
+    cm_mp_put_uint(&w, 1); /* info_hash */
+    cm_mp_put_cstr(&w, m->info_hash);
+    cm_mp_put_uint(&w, 2); /* torrent */
+    cm_mp_put_bin(&w, m->torrent.data, m->torrent.len);
+    cm_mp_put_uint(&w, 3); /* worker */
+    cm_mp_put_cstr(&w, m->worker);
+    cm_mp_put_uint(&w, 4); /* name */
+    cm_mp_put_cstr(&w, m->name);
+    cm_mp_put_uint(&w, 5); /* files */
+    cm_mp_put_uint(&w, m->files);
+    cm_mp_put_uint(&w, 6); /* total_bytes */
+    cm_mp_put_uint(&w, m->total_bytes);
+    return cm_mp_writer_status(&w);
+}
+
+int stream_metadata_ok_decode(struct stream_metadata_ok *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* info_hash */
+            bit = 0x1;
+            rc = s_get_str(&r, m->info_hash, 40 + 1);
+            break;
+        case 2: /* torrent */
+            bit = 0x2;
+            rc = s_get_bin(&r, &m->torrent, 16777216);
+            break;
+        case 3: /* worker */
+            bit = 0x4;
+            rc = s_get_str(&r, m->worker, 64 + 1);
+            break;
+        case 4: /* name */
+            bit = 0x8;
+            rc = s_get_str(&r, m->name, 1024 + 1);
+            break;
+        case 5: /* files */
+            bit = 0x10;
+            rc = s_get_u32(&r, &m->files);
+            break;
+        case 6: /* total_bytes */
+            bit = 0x20;
+            rc = cm_mp_read_uint(&r, &m->total_bytes);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: info_hash, torrent. */
+    if ((seen & 0x3) != 0x3)
+        return -1;
+    return 0;
+}
+
+void stream_metadata_ok_print(const struct stream_metadata_ok *m, FILE *out)
+{
+    fputs("stream.METADATA_OK", out);
+    fputs(" info_hash=", out);
+    s_print_str(out, m->info_hash, 40 + 1);
+    fprintf(out, " torrent=<%zu bytes>", m->torrent.len);
+    fputs(" worker=", out);
+    s_print_str(out, m->worker, 64 + 1);
+    fputs(" name=", out);
+    s_print_str(out, m->name, 1024 + 1);
+    fprintf(out, " files=%" PRIu32, m->files);
+    fprintf(out, " total_bytes=%" PRIu64, m->total_bytes);
+    fputc('\n', out);
+}
+
+/* --- SCRAPE --- */
+
+int stream_scrape_encode(const struct stream_scrape *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->info_hash, 40 + 1))
+        return -1;
+    if (m->trackers_count > 32)
+        return -1;
+    for (uint32_t i = 0; i < m->trackers_count; i++) {
+        if (!s_str_valid(m->trackers[i], 1024 + 1))
+            return -1;
+    }
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 3);
+    cm_mp_put_uint(&w, 1); /* info_hash */
+    cm_mp_put_cstr(&w, m->info_hash);
+    cm_mp_put_uint(&w, 2); /* trackers */
+    cm_mp_put_array(&w, m->trackers_count);
+    for (uint32_t i = 0; i < m->trackers_count; i++)
+        cm_mp_put_cstr(&w, m->trackers[i]);
+    cm_mp_put_uint(&w, 3); /* timeout_ms */
+    cm_mp_put_uint(&w, m->timeout_ms);
+    return cm_mp_writer_status(&w);
+}
+
+int stream_scrape_decode(struct stream_scrape *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* info_hash */
+            bit = 0x1;
+            rc = s_get_str(&r, m->info_hash, 40 + 1);
+            break;
+        case 2: /* trackers */
+            bit = 0x2;
+            rc = s_get_array(&r, 32, &m->trackers_count);
+            for (uint32_t j = 0; rc == 0 && j < m->trackers_count; j++)
+                rc = s_get_str(&r, m->trackers[j], 1024 + 1);
+            break;
+        case 3: /* timeout_ms */
+            bit = 0x4;
+            rc = s_get_u32(&r, &m->timeout_ms);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    /* Required: info_hash. */
+    if ((seen & 0x1) != 0x1)
+        return -1;
+    return 0;
+}
+
+void stream_scrape_print(const struct stream_scrape *m, FILE *out)
+{
+    fputs("stream.SCRAPE", out);
+    fputs(" info_hash=", out);
+    s_print_str(out, m->info_hash, 40 + 1);
+    fputs(" trackers=[", out);
+    for (uint32_t i = 0; i < m->trackers_count && i < 32; i++) {
+        fputs(i ? "," : "", out);
+        s_print_str(out, m->trackers[i], 1024 + 1);
+    }
+    fputc(']', out);
+    fprintf(out, " timeout_ms=%" PRIu32, m->timeout_ms);
+    fputc('\n', out);
+}
+
+/* --- SCRAPE_OK --- */
+
+int stream_scrape_ok_encode(const struct stream_scrape_ok *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->worker, 64 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 6);
+    cm_mp_put_uint(&w, 1); /* seeders */
+    cm_mp_put_uint(&w, m->seeders);
+    cm_mp_put_uint(&w, 2); /* leechers */
+    cm_mp_put_uint(&w, m->leechers);
+    cm_mp_put_uint(&w, 3); /* completed */
+    cm_mp_put_uint(&w, m->completed);
+    cm_mp_put_uint(&w, 4); /* answered */
+    cm_mp_put_uint(&w, m->answered);
+    cm_mp_put_uint(&w, 5); /* asked */
+    cm_mp_put_uint(&w, m->asked);
+    cm_mp_put_uint(&w, 6); /* worker */
+    cm_mp_put_cstr(&w, m->worker);
+    return cm_mp_writer_status(&w);
+}
+
+int stream_scrape_ok_decode(struct stream_scrape_ok *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* seeders */
+            bit = 0x1;
+            rc = s_get_u32(&r, &m->seeders);
+            break;
+        case 2: /* leechers */
+            bit = 0x2;
+            rc = s_get_u32(&r, &m->leechers);
+            break;
+        case 3: /* completed */
+            bit = 0x4;
+            rc = s_get_u32(&r, &m->completed);
+            break;
+        case 4: /* answered */
+            bit = 0x8;
+            rc = s_get_u32(&r, &m->answered);
+            break;
+        case 5: /* asked */
+            bit = 0x10;
+            rc = s_get_u32(&r, &m->asked);
+            break;
+        case 6: /* worker */
+            bit = 0x20;
+            rc = s_get_str(&r, m->worker, 64 + 1);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    return 0;
+}
+
+void stream_scrape_ok_print(const struct stream_scrape_ok *m, FILE *out)
+{
+    fputs("stream.SCRAPE_OK", out);
+    fprintf(out, " seeders=%" PRIu32, m->seeders);
+    fprintf(out, " leechers=%" PRIu32, m->leechers);
+    fprintf(out, " completed=%" PRIu32, m->completed);
+    fprintf(out, " answered=%" PRIu32, m->answered);
+    fprintf(out, " asked=%" PRIu32, m->asked);
+    fputs(" worker=", out);
+    s_print_str(out, m->worker, 64 + 1);
+    fputc('\n', out);
+}
+
 /* --- Protocol --- */
 
 static const struct cm_proto_msg s_msgs[] = {
@@ -639,6 +1018,10 @@ static const struct cm_proto_msg s_msgs[] = {
     {.id = STREAM_MSG_SESSION_END_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "SESSION_END_OK"},
     {.id = STREAM_MSG_WORKERS, .kind = CM_MSG_REQUEST, .payload = 0, .name = "WORKERS"},
     {.id = STREAM_MSG_WORKERS_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "WORKERS_OK"},
+    {.id = STREAM_MSG_METADATA, .kind = CM_MSG_REQUEST, .payload = 0, .name = "METADATA"},
+    {.id = STREAM_MSG_METADATA_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "METADATA_OK"},
+    {.id = STREAM_MSG_SCRAPE, .kind = CM_MSG_REQUEST, .payload = 0, .name = "SCRAPE"},
+    {.id = STREAM_MSG_SCRAPE_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "SCRAPE_OK"},
 };
 
 const struct cm_proto stream_proto = {
@@ -670,6 +1053,14 @@ int stream_msg_decode(int id, void *m, const void *data, size_t size)
         return stream_workers_decode(m, data, size);
     case STREAM_MSG_WORKERS_OK:
         return stream_workers_ok_decode(m, data, size);
+    case STREAM_MSG_METADATA:
+        return stream_metadata_decode(m, data, size);
+    case STREAM_MSG_METADATA_OK:
+        return stream_metadata_ok_decode(m, data, size);
+    case STREAM_MSG_SCRAPE:
+        return stream_scrape_decode(m, data, size);
+    case STREAM_MSG_SCRAPE_OK:
+        return stream_scrape_ok_decode(m, data, size);
     default:
         return -1;
     }
@@ -690,6 +1081,14 @@ int stream_msg_encode(int id, const void *m, cm_buf_t *out)
         return stream_workers_encode(m, out);
     case STREAM_MSG_WORKERS_OK:
         return stream_workers_ok_encode(m, out);
+    case STREAM_MSG_METADATA:
+        return stream_metadata_encode(m, out);
+    case STREAM_MSG_METADATA_OK:
+        return stream_metadata_ok_encode(m, out);
+    case STREAM_MSG_SCRAPE:
+        return stream_scrape_encode(m, out);
+    case STREAM_MSG_SCRAPE_OK:
+        return stream_scrape_ok_encode(m, out);
     default:
         return -1;
     }
@@ -715,6 +1114,18 @@ void stream_msg_print(int id, const void *m, FILE *out)
         break;
     case STREAM_MSG_WORKERS_OK:
         stream_workers_ok_print(m, out);
+        break;
+    case STREAM_MSG_METADATA:
+        stream_metadata_print(m, out);
+        break;
+    case STREAM_MSG_METADATA_OK:
+        stream_metadata_ok_print(m, out);
+        break;
+    case STREAM_MSG_SCRAPE:
+        stream_scrape_print(m, out);
+        break;
+    case STREAM_MSG_SCRAPE_OK:
+        stream_scrape_ok_print(m, out);
         break;
     default:
         fprintf(out, "stream.? id=%d\n", id);

@@ -35,6 +35,10 @@
 #define STREAM_MSG_SESSION_END_OK 4
 #define STREAM_MSG_WORKERS 5
 #define STREAM_MSG_WORKERS_OK 6
+#define STREAM_MSG_METADATA 7
+#define STREAM_MSG_METADATA_OK 8
+#define STREAM_MSG_SCRAPE 9
+#define STREAM_MSG_SCRAPE_OK 10
 
 /* SESSIONS (1, request): Gateway: open streams of a user (user_id 0 with all = true:
  * everyone's). Answered by SESSIONS_OK. */
@@ -123,6 +127,77 @@ int stream_workers_ok_encode(const struct stream_workers_ok *m, cm_buf_t *out);
 int stream_workers_ok_decode(struct stream_workers_ok *m, const void *data, size_t size);
 void stream_workers_ok_print(const struct stream_workers_ok *m, FILE *out);
 
+/* METADATA (7, request): Discovery: fetch a torrent's .torrent from the swarm through the worker
+ * that rendezvous hashing names for its info-hash (another one if that one does not answer).
+ * Answered by METADATA_OK or ERROR (UNAVAILABLE: no live worker; BUSY: too many in flight; the
+ * worker's own error, e.g. TIMEOUT, with its reason). */
+struct stream_metadata {
+    /* tag 1, required: 40 hex digits, any case */
+    char info_hash[40 + 1];
+    /* tag 2: a magnet of that info-hash (its tr= trackers are used); empty: a bare one */
+    char magnet[65536 + 1];
+    /* tag 3: give up after this long (0: 60 s; at most 10 min) */
+    uint32_t timeout_ms;
+};
+
+int stream_metadata_encode(const struct stream_metadata *m, cm_buf_t *out);
+int stream_metadata_decode(struct stream_metadata *m, const void *data, size_t size);
+void stream_metadata_print(const struct stream_metadata *m, FILE *out);
+
+/* METADATA_OK (8, reply): The .torrent built from the verified info dictionary. */
+struct stream_metadata_ok {
+    /* tag 1, required: lower-case hex */
+    char info_hash[40 + 1];
+    /* tag 2, required, borrowed from the frame: .torrent bytes (info dictionary spliced
+     * unchanged, trackers of the magnet) */
+    cm_iov_t torrent;
+    /* tag 3: the worker that fetched it */
+    char worker[64 + 1];
+    /* tag 4: torrent name */
+    char name[1024 + 1];
+    /* tag 5: number of files */
+    uint32_t files;
+    /* tag 6: payload size */
+    uint64_t total_bytes;
+};
+
+int stream_metadata_ok_encode(const struct stream_metadata_ok *m, cm_buf_t *out);
+int stream_metadata_ok_decode(struct stream_metadata_ok *m, const void *data, size_t size);
+void stream_metadata_ok_print(const struct stream_metadata_ok *m, FILE *out);
+
+/* SCRAPE (9, request): Discovery: a torrent's swarm figures from its trackers, asked by a worker
+ * (the one rendezvous hashing names; another one if that one does not answer). Answered by
+ * SCRAPE_OK or ERROR (UNAVAILABLE: no live worker, or no tracker answered; BUSY: too many in
+ * flight). */
+struct stream_scrape {
+    /* tag 1, required: 40 hex digits, any case */
+    char info_hash[40 + 1];
+    /* tag 2: tracker announce URLs (at least one) */
+    char trackers[32][1024 + 1];
+    /* items in trackers, at most 32 */
+    uint32_t trackers_count;
+    /* tag 3: per tracker, all asked at once (0: 10 s; at most 10 min) */
+    uint32_t timeout_ms;
+};
+
+int stream_scrape_encode(const struct stream_scrape *m, cm_buf_t *out);
+int stream_scrape_decode(struct stream_scrape *m, const void *data, size_t size);
+void stream_scrape_print(const struct stream_scrape *m, FILE *out);
+
+/* SCRAPE_OK (10, reply): The largest figures any tracker gave. */
+struct stream_scrape_ok {
+    uint32_t seeders;    /* tag 1: complete peers */
+    uint32_t leechers;   /* tag 2: incomplete peers */
+    uint32_t completed;  /* tag 3: downloads completed */
+    uint32_t answered;   /* tag 4: trackers that answered */
+    uint32_t asked;      /* tag 5: trackers asked */
+    char worker[64 + 1]; /* tag 6: the worker that asked them */
+};
+
+int stream_scrape_ok_encode(const struct stream_scrape_ok *m, cm_buf_t *out);
+int stream_scrape_ok_decode(struct stream_scrape_ok *m, const void *data, size_t size);
+void stream_scrape_ok_print(const struct stream_scrape_ok *m, FILE *out);
+
 /* Room for any message of the protocol, e.g. to decode into before dispatching. */
 union stream_msg {
     struct stream_sessions sessions;
@@ -131,6 +206,10 @@ union stream_msg {
     struct stream_session_end_ok session_end_ok;
     struct stream_workers workers;
     struct stream_workers_ok workers_ok;
+    struct stream_metadata metadata;
+    struct stream_metadata_ok metadata_ok;
+    struct stream_scrape scrape;
+    struct stream_scrape_ok scrape_ok;
 };
 
 /* The name of message `id` (e.g. "SESSIONS"), or "?" when the protocol has none. Static. */

@@ -7,6 +7,7 @@
 #include "auth_msg.h"
 #include "discovery_msg.h"
 #include "stream_msg.h"
+#include "strm_control.h"
 #include "strm_edge.h"
 #include "strm_http.h"
 #include "strm_pool.h"
@@ -88,6 +89,7 @@ static strm_pool_t *s_pool;
 static cm_http_t *s_http;
 static cm_rpc_t *s_auth, *s_disc;
 static strm_edge_t *s_edge;
+static strm_control_t *s_control;
 static cm_revoke_t *s_revoke;
 static struct strm_http_ctx s_http_ctx;
 
@@ -151,6 +153,7 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
     };
     s_edge = strm_edge_new(ctx->base, &eo);
     strm_edge_register(s_edge, ctx->rpc);
+    s_control = strm_control_new(ctx->base, s_pool, ctx->rpc); /* METADATA, SCRAPE */
     s_http_ctx = (struct strm_http_ctx){.pool = s_pool, .edge = s_edge};
     struct cm_http_opts ho = {
         .connections_max = (int)s_cfg.conns,
@@ -177,7 +180,8 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
     strm_edge_shutdown(s_edge); /* requests in flight end: their clients see a close */
     cm_rpc_destroy(&s_auth);
     cm_rpc_destroy(&s_disc);
-    strm_pool_destroy(&s_pool);
+    strm_pool_destroy(&s_pool); /* its calls in flight end here, with SHUTDOWN */
+    strm_control_destroy(&s_control);
     strm_edge_destroy(&s_edge);
     cm_revoke_destroy(&s_revoke);
     cm_http_destroy(&s_http);

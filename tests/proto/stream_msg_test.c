@@ -15,6 +15,8 @@ enum {
     TEST_PRINT_MAX = 64 * 1024,     /* room for any printed line */
 };
 
+static const unsigned char s_zeros[16777217]; /* bytes for bin fields at their max */
+
 /* The TAP name "MSG: what", in a static buffer: valid until the next call. */
 static const char *s_name(const char *msg, const char *what)
 {
@@ -43,6 +45,12 @@ static bool s_same(const cm_buf_t *a, const cm_buf_t *b)
 {
     return cm_buf_len(a) == cm_buf_len(b) &&
            memcmp(cm_buf_data(a), cm_buf_data(b), cm_buf_len(a)) == 0;
+}
+
+/* True when two borrowed views show the same bytes. */
+static bool s_iov_eq(const cm_iov_t *a, const cm_iov_t *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
 }
 
 /* Read a whole file into `buf`; -1 when it cannot be read. */
@@ -432,6 +440,197 @@ static void s_test_workers_ok(cm_buf_t *enc)
     ok(s_refused(STREAM_MSG_WORKERS_OK, &a), s_name("WORKERS_OK", "draining past its max refused"));
 }
 
+/* --- METADATA --- */
+
+/* The schema's test values. */
+static void s_fill_metadata(struct stream_metadata *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->info_hash, "0123456789abcdef0123456789abcdef01234567", 40);
+    memcpy(m->magnet, "magnet:\?xt=urn:btih:0123456789abcdef0123456789abcdef01234567", 60);
+    m->timeout_ms = 60000;
+}
+
+static void s_test_metadata(cm_buf_t *enc)
+{
+    struct stream_metadata a, b;
+
+    s_fill_metadata(&a);
+    s_round_trip(STREAM_MSG_METADATA, &a, &b, enc);
+    is_str(b.info_hash, a.info_hash, s_name("METADATA", "info_hash"));
+    is_str(b.magnet, a.magnet, s_name("METADATA", "magnet"));
+    ok(b.timeout_ms == a.timeout_ms, s_name("METADATA", "timeout_ms"));
+    s_golden(enc, "METADATA");
+    s_print(STREAM_MSG_METADATA, &b);
+
+    s_fill_metadata(&a);
+    memset(a.info_hash, 'x', 40);
+    ok(s_cycle(STREAM_MSG_METADATA, &a, &b), s_name("METADATA", "info_hash at its max"));
+    a.info_hash[40] = 'x'; /* no NUL left */
+    ok(s_refused(STREAM_MSG_METADATA, &a), s_name("METADATA", "info_hash past its max refused"));
+    memcpy(a.info_hash, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(STREAM_MSG_METADATA, &a), s_name("METADATA", "info_hash not UTF-8 refused"));
+
+    s_fill_metadata(&a);
+    memset(a.magnet, 'x', 65536);
+    ok(s_cycle(STREAM_MSG_METADATA, &a, &b), s_name("METADATA", "magnet at its max"));
+    a.magnet[65536] = 'x'; /* no NUL left */
+    ok(s_refused(STREAM_MSG_METADATA, &a), s_name("METADATA", "magnet past its max refused"));
+    memcpy(a.magnet, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(STREAM_MSG_METADATA, &a), s_name("METADATA", "magnet not UTF-8 refused"));
+}
+
+/* --- METADATA_OK --- */
+
+/* The schema's test values. */
+static void s_fill_metadata_ok(struct stream_metadata_ok *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->info_hash, "0123456789abcdef0123456789abcdef01234567", 40);
+    m->torrent.data = "d4:infod4:name1:aee";
+    m->torrent.len = 19;
+    memcpy(m->worker, "worker-1", 8);
+    memcpy(m->name, "Big Buck Bunny", 14);
+    m->files = 3;
+    m->total_bytes = UINT64_C(276445467);
+}
+
+static void s_test_metadata_ok(cm_buf_t *enc)
+{
+    struct stream_metadata_ok a, b;
+
+    s_fill_metadata_ok(&a);
+    s_round_trip(STREAM_MSG_METADATA_OK, &a, &b, enc);
+    is_str(b.info_hash, a.info_hash, s_name("METADATA_OK", "info_hash"));
+    ok(s_iov_eq(&b.torrent, &a.torrent), s_name("METADATA_OK", "torrent"));
+    is_str(b.worker, a.worker, s_name("METADATA_OK", "worker"));
+    is_str(b.name, a.name, s_name("METADATA_OK", "name"));
+    ok(b.files == a.files, s_name("METADATA_OK", "files"));
+    ok(b.total_bytes == a.total_bytes, s_name("METADATA_OK", "total_bytes"));
+    s_golden(enc, "METADATA_OK");
+    s_print(STREAM_MSG_METADATA_OK, &b);
+
+    s_fill_metadata_ok(&a);
+    memset(a.info_hash, 'x', 40);
+    ok(s_cycle(STREAM_MSG_METADATA_OK, &a, &b), s_name("METADATA_OK", "info_hash at its max"));
+    a.info_hash[40] = 'x'; /* no NUL left */
+    ok(s_refused(STREAM_MSG_METADATA_OK, &a),
+       s_name("METADATA_OK", "info_hash past its max refused"));
+    memcpy(a.info_hash, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(STREAM_MSG_METADATA_OK, &a), s_name("METADATA_OK", "info_hash not UTF-8 refused"));
+
+    s_fill_metadata_ok(&a);
+    a.torrent.data = s_zeros;
+    a.torrent.len = 16777216;
+    ok(s_cycle(STREAM_MSG_METADATA_OK, &a, &b), s_name("METADATA_OK", "torrent at its max"));
+    a.torrent.len = 16777217;
+    ok(s_refused(STREAM_MSG_METADATA_OK, &a),
+       s_name("METADATA_OK", "torrent past its max refused"));
+    a.torrent.data = NULL;
+    a.torrent.len = 1;
+    ok(s_refused(STREAM_MSG_METADATA_OK, &a),
+       s_name("METADATA_OK", "torrent without data refused"));
+
+    s_fill_metadata_ok(&a);
+    memset(a.worker, 'x', 64);
+    ok(s_cycle(STREAM_MSG_METADATA_OK, &a, &b), s_name("METADATA_OK", "worker at its max"));
+    a.worker[64] = 'x'; /* no NUL left */
+    ok(s_refused(STREAM_MSG_METADATA_OK, &a), s_name("METADATA_OK", "worker past its max refused"));
+    memcpy(a.worker, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(STREAM_MSG_METADATA_OK, &a), s_name("METADATA_OK", "worker not UTF-8 refused"));
+
+    s_fill_metadata_ok(&a);
+    memset(a.name, 'x', 1024);
+    ok(s_cycle(STREAM_MSG_METADATA_OK, &a, &b), s_name("METADATA_OK", "name at its max"));
+    a.name[1024] = 'x'; /* no NUL left */
+    ok(s_refused(STREAM_MSG_METADATA_OK, &a), s_name("METADATA_OK", "name past its max refused"));
+    memcpy(a.name, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(STREAM_MSG_METADATA_OK, &a), s_name("METADATA_OK", "name not UTF-8 refused"));
+}
+
+/* --- SCRAPE --- */
+
+/* The schema's test values. */
+static void s_fill_scrape(struct stream_scrape *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->info_hash, "0123456789abcdef0123456789abcdef01234567", 40);
+    memcpy(m->trackers[0], "udp://tracker.example:1337/announce", 35);
+    m->trackers_count = 1;
+    m->timeout_ms = 10000;
+}
+
+static void s_test_scrape(cm_buf_t *enc)
+{
+    struct stream_scrape a, b;
+
+    s_fill_scrape(&a);
+    s_round_trip(STREAM_MSG_SCRAPE, &a, &b, enc);
+    is_str(b.info_hash, a.info_hash, s_name("SCRAPE", "info_hash"));
+    is_int(b.trackers_count, a.trackers_count, s_name("SCRAPE", "trackers_count"));
+    ok(SAME_ARRAY(b.trackers, a.trackers), s_name("SCRAPE", "trackers"));
+    ok(b.timeout_ms == a.timeout_ms, s_name("SCRAPE", "timeout_ms"));
+    s_golden(enc, "SCRAPE");
+    s_print(STREAM_MSG_SCRAPE, &b);
+
+    s_fill_scrape(&a);
+    memset(a.info_hash, 'x', 40);
+    ok(s_cycle(STREAM_MSG_SCRAPE, &a, &b), s_name("SCRAPE", "info_hash at its max"));
+    a.info_hash[40] = 'x'; /* no NUL left */
+    ok(s_refused(STREAM_MSG_SCRAPE, &a), s_name("SCRAPE", "info_hash past its max refused"));
+    memcpy(a.info_hash, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(STREAM_MSG_SCRAPE, &a), s_name("SCRAPE", "info_hash not UTF-8 refused"));
+
+    s_fill_scrape(&a);
+    for (uint32_t i = 0; i < 32; i++)
+        memset(a.trackers[i], 'x', 1024);
+    a.trackers_count = 32;
+    ok(s_cycle(STREAM_MSG_SCRAPE, &a, &b), s_name("SCRAPE", "trackers at its max"));
+    a.trackers_count = 33;
+    ok(s_refused(STREAM_MSG_SCRAPE, &a), s_name("SCRAPE", "trackers past its max refused"));
+    a.trackers_count = 1;
+    a.trackers[0][1024] = 'x'; /* no NUL left */
+    ok(s_refused(STREAM_MSG_SCRAPE, &a), s_name("SCRAPE", "trackers item past its max refused"));
+}
+
+/* --- SCRAPE_OK --- */
+
+/* The schema's test values. */
+static void s_fill_scrape_ok(struct stream_scrape_ok *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->seeders = 12;
+    m->leechers = 3;
+    m->completed = 1234;
+    m->answered = 2;
+    m->asked = 3;
+    memcpy(m->worker, "worker-1", 8);
+}
+
+static void s_test_scrape_ok(cm_buf_t *enc)
+{
+    struct stream_scrape_ok a, b;
+
+    s_fill_scrape_ok(&a);
+    s_round_trip(STREAM_MSG_SCRAPE_OK, &a, &b, enc);
+    ok(b.seeders == a.seeders, s_name("SCRAPE_OK", "seeders"));
+    ok(b.leechers == a.leechers, s_name("SCRAPE_OK", "leechers"));
+    ok(b.completed == a.completed, s_name("SCRAPE_OK", "completed"));
+    ok(b.answered == a.answered, s_name("SCRAPE_OK", "answered"));
+    ok(b.asked == a.asked, s_name("SCRAPE_OK", "asked"));
+    is_str(b.worker, a.worker, s_name("SCRAPE_OK", "worker"));
+    s_golden(enc, "SCRAPE_OK");
+    s_print(STREAM_MSG_SCRAPE_OK, &b);
+
+    s_fill_scrape_ok(&a);
+    memset(a.worker, 'x', 64);
+    ok(s_cycle(STREAM_MSG_SCRAPE_OK, &a, &b), s_name("SCRAPE_OK", "worker at its max"));
+    a.worker[64] = 'x'; /* no NUL left */
+    ok(s_refused(STREAM_MSG_SCRAPE_OK, &a), s_name("SCRAPE_OK", "worker past its max refused"));
+    memcpy(a.worker, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(STREAM_MSG_SCRAPE_OK, &a), s_name("SCRAPE_OK", "worker not UTF-8 refused"));
+}
+
 /* --- Protocol --- */
 
 static void s_test_protocol(void)
@@ -443,7 +642,7 @@ static void s_test_protocol(void)
     is_int(stream_proto.id, STREAM_PROTO, "stream: protocol number");
     is_int(stream_proto.version, STREAM_VERSION, "stream: version");
     is_str(stream_proto.name, "stream", "stream: name");
-    is_int(stream_proto.nmsgs, 6, "stream: 6 messages");
+    is_int(stream_proto.nmsgs, 10, "stream: 10 messages");
     const struct cm_proto_msg *d = cm_proto_find(&stream_proto, STREAM_MSG_SESSIONS);
     ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "SESSIONS: descriptor");
     is_str(stream_msg_name(STREAM_MSG_SESSIONS), "SESSIONS", "SESSIONS: name");
@@ -462,10 +661,22 @@ static void s_test_protocol(void)
     d = cm_proto_find(&stream_proto, STREAM_MSG_WORKERS_OK);
     ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "WORKERS_OK: descriptor");
     is_str(stream_msg_name(STREAM_MSG_WORKERS_OK), "WORKERS_OK", "WORKERS_OK: name");
-    is_str(stream_msg_name(7), "?", "stream: unknown id has no name");
+    d = cm_proto_find(&stream_proto, STREAM_MSG_METADATA);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "METADATA: descriptor");
+    is_str(stream_msg_name(STREAM_MSG_METADATA), "METADATA", "METADATA: name");
+    d = cm_proto_find(&stream_proto, STREAM_MSG_METADATA_OK);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "METADATA_OK: descriptor");
+    is_str(stream_msg_name(STREAM_MSG_METADATA_OK), "METADATA_OK", "METADATA_OK: name");
+    d = cm_proto_find(&stream_proto, STREAM_MSG_SCRAPE);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "SCRAPE: descriptor");
+    is_str(stream_msg_name(STREAM_MSG_SCRAPE), "SCRAPE", "SCRAPE: name");
+    d = cm_proto_find(&stream_proto, STREAM_MSG_SCRAPE_OK);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "SCRAPE_OK: descriptor");
+    is_str(stream_msg_name(STREAM_MSG_SCRAPE_OK), "SCRAPE_OK", "SCRAPE_OK: name");
+    is_str(stream_msg_name(11), "?", "stream: unknown id has no name");
     is_str(stream_msg_name(-1), "?", "stream: negative id has no name");
-    is_int(stream_msg_decode(7, &u, "\x80", 1), -1, "stream: unknown id: no decode");
-    is_int(stream_msg_encode(7, &u, enc), -1, "stream: unknown id: no encode");
+    is_int(stream_msg_decode(11, &u, "\x80", 1), -1, "stream: unknown id: no decode");
+    is_int(stream_msg_encode(11, &u, enc), -1, "stream: unknown id: no encode");
     cm_buf_destroy(&enc);
 }
 
@@ -480,6 +691,10 @@ int main(void)
     s_test_session_end_ok(enc);
     s_test_workers(enc);
     s_test_workers_ok(enc);
+    s_test_metadata(enc);
+    s_test_metadata_ok(enc);
+    s_test_scrape(enc);
+    s_test_scrape_ok(enc);
     cm_buf_destroy(&enc);
     return done_testing();
 }
