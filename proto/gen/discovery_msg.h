@@ -36,13 +36,23 @@
 #define DISCOVERY_MSG_SOURCE 5
 #define DISCOVERY_MSG_SOURCE_GET 6
 #define DISCOVERY_MSG_SOURCE_SET_TORRENT 7
+#define DISCOVERY_MSG_MOVIE_LIST 8
+#define DISCOVERY_MSG_MOVIE_LIST_OK 9
+#define DISCOVERY_MSG_STATUS 10
+#define DISCOVERY_MSG_STATUS_OK 11
 
 /* MOVIE_CREATE (1, request): Admin: add a movie. Answered by MOVIE or ERROR (CONFLICT: the IMDb
  * id exists, INVALID). */
 struct discovery_movie_create {
-    char imdb_id[16 + 1]; /* tag 1, required: tt + 7 or 8 digits */
-    char title[512 + 1];  /* tag 2 */
-    uint16_t year;        /* tag 3: 0: unknown */
+    /* tag 1, required: tt + 7 or 8 digits */
+    char imdb_id[16 + 1];
+    /* tag 2 */
+    char title[512 + 1];
+    /* tag 3: 0: unknown */
+    uint16_t year;
+    /* tag 4: without a title: wait this long for the providers' metadata (0: the daemon's
+     * default) */
+    uint32_t wait_ms;
 };
 
 int discovery_movie_create_encode(const struct discovery_movie_create *m, cm_buf_t *out);
@@ -51,23 +61,41 @@ void discovery_movie_create_print(const struct discovery_movie_create *m, FILE *
 
 /* MOVIE (2, reply): One movie, with its sources when asked (parallel lists, best score first). */
 struct discovery_movie {
-    uint64_t id;                        /* tag 1, required */
-    char imdb_id[16 + 1];               /* tag 2 */
-    char title[512 + 1];                /* tag 3 */
-    uint16_t year;                      /* tag 4 */
-    int64_t created_ms;                 /* tag 5 */
-    uint64_t source_ids[200];           /* tag 6 */
-    uint32_t source_ids_count;          /* items in source_ids, at most 200 */
-    char source_providers[200][32 + 1]; /* tag 7 */
-    uint32_t source_providers_count;    /* items in source_providers, at most 200 */
-    char source_qualities[200][8 + 1];  /* tag 8: SD HD FHD 2K 4K 8K or empty */
-    uint32_t source_qualities_count;    /* items in source_qualities, at most 200 */
-    char source_names[200][256 + 1];    /* tag 9 */
-    uint32_t source_names_count;        /* items in source_names, at most 200 */
-    uint64_t source_sizes[200];         /* tag 10: 0: unknown */
-    uint32_t source_sizes_count;        /* items in source_sizes, at most 200 */
-    bool source_has_torrent[200];       /* tag 11: metadata known */
-    uint32_t source_has_torrent_count;  /* items in source_has_torrent, at most 200 */
+    uint64_t id;                           /* tag 1, required */
+    char imdb_id[16 + 1];                  /* tag 2 */
+    char title[512 + 1];                   /* tag 3 */
+    uint16_t year;                         /* tag 4 */
+    int64_t created_ms;                    /* tag 5 */
+    uint64_t source_ids[200];              /* tag 6 */
+    uint32_t source_ids_count;             /* items in source_ids, at most 200 */
+    char source_providers[200][32 + 1];    /* tag 7 */
+    uint32_t source_providers_count;       /* items in source_providers, at most 200 */
+    char source_qualities[200][8 + 1];     /* tag 8: SD HD FHD 2K 4K 8K or empty */
+    uint32_t source_qualities_count;       /* items in source_qualities, at most 200 */
+    char source_names[200][256 + 1];       /* tag 9 */
+    uint32_t source_names_count;           /* items in source_names, at most 200 */
+    uint64_t source_sizes[200];            /* tag 10: 0: unknown */
+    uint32_t source_sizes_count;           /* items in source_sizes, at most 200 */
+    bool source_has_torrent[200];          /* tag 11: metadata known */
+    uint32_t source_has_torrent_count;     /* items in source_has_torrent, at most 200 */
+    uint16_t runtime_min;                  /* tag 12: 0: unknown */
+    uint16_t rating10;                     /* tag 13: rating x 10 (0..100), 0: unknown */
+    char genres[256 + 1];                  /* tag 14 */
+    char poster_url[512 + 1];              /* tag 15 */
+    char trailer[32 + 1];                  /* tag 16: YouTube id */
+    char source_video_codecs[200][16 + 1]; /* tag 17 */
+    uint32_t source_video_codecs_count;    /* items in source_video_codecs, at most 200 */
+    char source_types[200][16 + 1];        /* tag 18: source type (BluRay, WEB-DL, CAM ...) */
+    uint32_t source_types_count;           /* items in source_types, at most 200 */
+    int64_t source_seeders[200];           /* tag 19: -1: unknown */
+    uint32_t source_seeders_count;         /* items in source_seeders, at most 200 */
+    int64_t source_leechers[200];          /* tag 20: -1: unknown */
+    uint32_t source_leechers_count;        /* items in source_leechers, at most 200 */
+    uint32_t source_scores[200];           /* tag 21: 0..10000, the list's order */
+    uint32_t source_scores_count;          /* items in source_scores, at most 200 */
+    int64_t source_uploaded_ms[200];       /* tag 22: 0: unknown */
+    uint32_t source_uploaded_ms_count;     /* items in source_uploaded_ms, at most 200 */
+    bool searching;                        /* tag 23: a provider search for this movie is running */
 };
 
 int discovery_movie_encode(const struct discovery_movie *m, cm_buf_t *out);
@@ -144,6 +172,93 @@ int discovery_source_set_torrent_decode(struct discovery_source_set_torrent *m, 
                                         size_t size);
 void discovery_source_set_torrent_print(const struct discovery_source_set_torrent *m, FILE *out);
 
+/* MOVIE_LIST (8, request): Movies by title or IMDb id, most popular first. Answered by
+ * MOVIE_LIST_OK. */
+struct discovery_movie_list {
+    char query[200 + 1]; /* tag 1: words of the title, or an IMDb id; empty: all */
+    uint32_t page;       /* tag 2: from 1 */
+    uint32_t limit;      /* tag 3: 1..100 */
+};
+
+int discovery_movie_list_encode(const struct discovery_movie_list *m, cm_buf_t *out);
+int discovery_movie_list_decode(struct discovery_movie_list *m, const void *data, size_t size);
+void discovery_movie_list_print(const struct discovery_movie_list *m, FILE *out);
+
+/* MOVIE_LIST_OK (9, reply): One page of movies, as parallel lists. */
+struct discovery_movie_list_ok {
+    uint64_t total;               /* tag 1: movies matching */
+    uint64_t ids[100];            /* tag 2 */
+    uint32_t ids_count;           /* items in ids, at most 100 */
+    char imdb_ids[100][16 + 1];   /* tag 3 */
+    uint32_t imdb_ids_count;      /* items in imdb_ids, at most 100 */
+    char titles[100][512 + 1];    /* tag 4 */
+    uint32_t titles_count;        /* items in titles, at most 100 */
+    uint32_t years[100];          /* tag 5: 0: unknown */
+    uint32_t years_count;         /* items in years, at most 100 */
+    uint32_t ratings10[100];      /* tag 6: rating x 10, 0: unknown */
+    uint32_t ratings10_count;     /* items in ratings10, at most 100 */
+    char posters[100][512 + 1];   /* tag 7 */
+    uint32_t posters_count;       /* items in posters, at most 100 */
+    uint32_t source_counts[100];  /* tag 8 */
+    uint32_t source_counts_count; /* items in source_counts, at most 100 */
+};
+
+int discovery_movie_list_ok_encode(const struct discovery_movie_list_ok *m, cm_buf_t *out);
+int discovery_movie_list_ok_decode(struct discovery_movie_list_ok *m, const void *data,
+                                   size_t size);
+void discovery_movie_list_ok_print(const struct discovery_movie_list_ok *m, FILE *out);
+
+/* STATUS (10, request): The VPN gate and the providers (GET /api/status). Answered by STATUS_OK. */
+struct discovery_status {
+    uint8_t unused_; /* no fields yet; C wants one member */
+};
+
+int discovery_status_encode(const struct discovery_status *m, cm_buf_t *out);
+int discovery_status_decode(struct discovery_status *m, const void *data, size_t size);
+void discovery_status_print(const struct discovery_status *m, FILE *out);
+
+/* STATUS_OK (11, reply): The VPN gate and each provider's state. */
+struct discovery_status_ok {
+    /* tag 1: off, none (nothing configured), interface, endpoint, both */
+    char vpn_check[16 + 1];
+    /* tag 2: provider traffic may flow */
+    bool vpn_up;
+    /* tag 3 */
+    char vpn_reason[256 + 1];
+    /* tag 4: 0: never */
+    int64_t vpn_checked_ms;
+    /* tag 5 */
+    char provider_names[8][32 + 1];
+    /* items in provider_names, at most 8 */
+    uint32_t provider_names_count;
+    /* tag 6: ready, degraded, error */
+    char provider_states[8][16 + 1];
+    /* items in provider_states, at most 8 */
+    uint32_t provider_states_count;
+    /* tag 7: last error */
+    char provider_reasons[8][256 + 1];
+    /* items in provider_reasons, at most 8 */
+    uint32_t provider_reasons_count;
+    /* tag 8 */
+    uint64_t provider_requests[8];
+    /* items in provider_requests, at most 8 */
+    uint32_t provider_requests_count;
+    /* tag 9 */
+    uint64_t provider_errors[8];
+    /* items in provider_errors, at most 8 */
+    uint32_t provider_errors_count;
+    /* tag 10 */
+    uint32_t searches_running;
+    /* tag 11: movies waiting for a background search */
+    uint64_t movies_due;
+    /* tag 12: sources without their .torrent yet */
+    uint64_t torrents_pending;
+};
+
+int discovery_status_ok_encode(const struct discovery_status_ok *m, cm_buf_t *out);
+int discovery_status_ok_decode(struct discovery_status_ok *m, const void *data, size_t size);
+void discovery_status_ok_print(const struct discovery_status_ok *m, FILE *out);
+
 /* Room for any message of the protocol, e.g. to decode into before dispatching. */
 union discovery_msg {
     struct discovery_movie_create movie_create;
@@ -153,6 +268,10 @@ union discovery_msg {
     struct discovery_source source;
     struct discovery_source_get source_get;
     struct discovery_source_set_torrent source_set_torrent;
+    struct discovery_movie_list movie_list;
+    struct discovery_movie_list_ok movie_list_ok;
+    struct discovery_status status;
+    struct discovery_status_ok status_ok;
 };
 
 /* The name of message `id` (e.g. "MOVIE_CREATE"), or "?" when the protocol has none. Static. */

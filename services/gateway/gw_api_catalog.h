@@ -17,6 +17,10 @@ void gw_api_movie_create(struct gw *gw, cm_http_req_t *req, struct gw_caller *wh
 
 /* GET /api/movies/{id}[?includeSources=true] -> 200 {id, imdbId, title, year, createdAt,
  * sources?: [{id, provider, quality, name, size, hasTorrentFile}]}; 404. */
+/* GET /api/movies?query=&page=&limit= (user): {results, page, total}. */
+void gw_api_movie_list(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg);
+/* GET /api/status (public): the VPN gate, the providers, the discovery backlog. */
+void gw_api_status(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg);
 void gw_api_movie_get(struct gw *gw, cm_http_req_t *req, struct gw_caller *who, const char *arg);
 
 /* POST /api/movies/{id}/sources {magnet} | {torrent: standard base64} (admin) -> 201 source;

@@ -138,25 +138,19 @@ static void s_mint(struct scall *c)
     cm_buf_destroy(&body);
 }
 
-/* The source a movie's token is for: the first of `quality`, or for auto ("") the first with
- * metadata, else the first. 0 when there is none. The lists are best score first. */
+/* The source a movie's token is for: discovery lists them best score first (disc_score: any
+ * source with seeders before every one without, then quality, source, codec for a browser,
+ * availability, size), so `auto` ("") is the first, and a quality the first of that quality.
+ * 0 when there is none. */
 static uint64_t s_pick(const struct discovery_movie *mv, const char *quality)
 {
     for (uint32_t i = 0; i < mv->source_ids_count; i++) {
         if (!mv->source_ids[i])
             continue;
-        if (quality[0]) {
-            if (i < mv->source_qualities_count && strcasecmp(mv->source_qualities[i], quality) == 0)
-                return mv->source_ids[i];
-        } else if (i < mv->source_has_torrent_count && mv->source_has_torrent[i]) {
+        if (!quality[0] ||
+            (i < mv->source_qualities_count && strcasecmp(mv->source_qualities[i], quality) == 0))
             return mv->source_ids[i];
-        }
     }
-    if (quality[0])
-        return 0;
-    for (uint32_t i = 0; i < mv->source_ids_count; i++)
-        if (mv->source_ids[i])
-            return mv->source_ids[i];
     return 0;
 }
 

@@ -19,16 +19,16 @@
 #include "bt_magnet.h"
 #include "bt_metainfo.h"
 #include "disc.h"
+#include "disc_search.h"
 #include "discovery_msg.h"
 
 /* The encoded SOURCE reply: a .torrent of 16 MiB, a magnet, a full file list, headroom. */
 #define DISC_SOURCE_BODY_MAX (16u * 1024 * 1024 + 1024 * 1024)
 #define DISC_MOVIE_BODY_MAX (256u * 1024)
 
-/* Additional data of each sealed column: a value cannot be moved to another column. */
-static const char s_aad_hash[] = "sources.info_hash";
-static const char s_aad_magnet[] = "sources.magnet";
-static const char s_aad_torrent[] = "sources.torrent";
+static const char s_aad_hash[] = DISC_AAD_HASH;
+static const char s_aad_magnet[] = DISC_AAD_MAGNET;
+static const char s_aad_torrent[] = DISC_AAD_TORRENT;
 
 /* --- pure helpers --- */
 
@@ -89,6 +89,8 @@ struct op {
     uint64_t id;  /* the movie or source asked for */
     bool secrets; /* SOURCE_GET: open the sealed columns */
     bool sources; /* MOVIE_GET: include the sources */
+    bool waited;  /* MOVIE_GET, MOVIE_CREATE: the providers were waited for already */
+    int wait_ms;  /* MOVIE_CREATE: how long to wait for the providers' metadata */
 };
 
 static struct op *s_op_new(struct disc *d, cm_rpc_t *rpc, const cm_msg_t *msg)
@@ -165,7 +167,7 @@ static int s_col_hex(const PGresult *res, int row, int col, uint8_t **out, size_
 
 /* Seal `len` bytes for column `aad` as the hex text of a query parameter. Caller owns the
  * result (cm_free); NULL when sealing failed. */
-static char *s_seal_hex(const struct disc *d, const char *aad, const void *plain, size_t len)
+char *disc_seal_hex(const struct disc *d, const char *aad, const void *plain, size_t len)
 {
     size_t n = disc_crypt_sealed_len(len);
     uint8_t *sealed = cm_malloc(n);
@@ -210,18 +212,25 @@ static int s_open_col(struct op *op, const PGresult *res, int row, int col, cons
 
 #define MOVIE_COLS                                                                                 \
     "m.id, m.imdb_id, m.title, coalesce(m.year, 0), "                                              \
-    "(extract(epoch FROM m.created_at) * 1000)::bigint"
+    "(extract(epoch FROM m.created_at) * 1000)::bigint, coalesce(m.runtime_min, 0), "              \
+    "coalesce(round(m.rating * 10), 0)::int, array_to_string(m.genres, ', '), "                    \
+    "coalesce(m.poster_url, ''), m.trailer"
+enum { MOVIE_NCOLS = 10 };
 
 static const char s_sql_movie_create[] =
     "INSERT INTO movies AS m (imdb_id, title, year) VALUES ($1, $2, nullif($3::int, 0)) "
     "RETURNING " MOVIE_COLS;
 
-/* The movie, then one row per source (at most DISC_SOURCES_MAX, oldest first) when $2. */
+/* The movie, then one row per source (at most DISC_SOURCES_MAX, best score first) when $2. */
 static const char s_sql_movie_get[] =
-    "SELECT " MOVIE_COLS ", s.id, s.provider, s.quality, s.name, s.size, s.has_torrent "
+    "SELECT " MOVIE_COLS ", s.id, s.provider, s.quality, s.name, s.size, s.has_torrent, "
+    "s.video_codec, s.source_type, s.seeders, s.leechers, s.score, s.uploaded_ms "
     "FROM movies m LEFT JOIN LATERAL (SELECT id, provider, quality, name, size, "
-    "torrent_enc IS NOT NULL AS has_torrent FROM sources WHERE movie_id = m.id AND $2::bool "
-    "ORDER BY id LIMIT 200) s ON true WHERE m.id = $1 ORDER BY s.id";
+    "torrent_enc IS NOT NULL AS has_torrent, video_codec, source_type, seeders, leechers, score, "
+    "coalesce((extract(epoch FROM uploaded_at) * 1000)::bigint, 0) AS uploaded_ms "
+    "FROM sources WHERE movie_id = m.id AND $2::bool "
+    "ORDER BY score DESC, id LIMIT 200) s ON true WHERE m.id = $1 "
+    "ORDER BY s.score DESC, s.id";
 
 /* Answer with MOVIE from the rows of s_sql_movie_get (or the one of s_sql_movie_create). */
 static void s_reply_movie(struct op *op, const PGresult *res, bool with_sources)
@@ -232,20 +241,35 @@ static void s_reply_movie(struct op *op, const PGresult *res, bool with_sources)
     s_col(res, 0, 2, m->title, sizeof(m->title));
     m->year = (uint16_t)s_col_u64(res, 0, 3);
     m->created_ms = (int64_t)s_col_u64(res, 0, 4);
+    m->runtime_min = (uint16_t)s_col_u64(res, 0, 5);
+    m->rating10 = (uint16_t)s_col_u64(res, 0, 6);
+    s_col(res, 0, 7, m->genres, sizeof(m->genres));
+    s_col(res, 0, 8, m->poster_url, sizeof(m->poster_url));
+    s_col(res, 0, 9, m->trailer, sizeof(m->trailer));
+    m->searching = disc_search_running(op->d, m->id);
     int n = PQntuples(res);
+    const int c = MOVIE_NCOLS;
     for (int i = 0; with_sources && i < n && i < DISC_SOURCES_MAX; i++) {
-        if (PQgetisnull(res, i, 5))
+        if (PQgetisnull(res, i, c))
             continue; /* the LEFT JOIN's row of a movie without sources */
         uint32_t k = m->source_ids_count;
-        m->source_ids[k] = s_col_u64(res, i, 5);
-        s_col(res, i, 6, m->source_providers[k], sizeof(m->source_providers[k]));
-        s_col(res, i, 7, m->source_qualities[k], sizeof(m->source_qualities[k]));
-        s_col(res, i, 8, m->source_names[k], sizeof(m->source_names[k]));
-        m->source_sizes[k] = s_col_u64(res, i, 9);
-        m->source_has_torrent[k] = s_col_bool(res, i, 10);
+        m->source_ids[k] = s_col_u64(res, i, c);
+        s_col(res, i, c + 1, m->source_providers[k], sizeof(m->source_providers[k]));
+        s_col(res, i, c + 2, m->source_qualities[k], sizeof(m->source_qualities[k]));
+        s_col(res, i, c + 3, m->source_names[k], sizeof(m->source_names[k]));
+        m->source_sizes[k] = s_col_u64(res, i, c + 4);
+        m->source_has_torrent[k] = s_col_bool(res, i, c + 5);
+        s_col(res, i, c + 6, m->source_video_codecs[k], sizeof(m->source_video_codecs[k]));
+        s_col(res, i, c + 7, m->source_types[k], sizeof(m->source_types[k]));
+        m->source_seeders[k] = strtoll(PQgetvalue(res, i, c + 8), NULL, 10);
+        m->source_leechers[k] = strtoll(PQgetvalue(res, i, c + 9), NULL, 10);
+        m->source_scores[k] = (uint32_t)s_col_u64(res, i, c + 10);
+        m->source_uploaded_ms[k] = strtoll(PQgetvalue(res, i, c + 11), NULL, 10);
         k++;
         m->source_ids_count = m->source_providers_count = m->source_qualities_count = k;
         m->source_names_count = m->source_sizes_count = m->source_has_torrent_count = k;
+        m->source_video_codecs_count = m->source_types_count = m->source_seeders_count = k;
+        m->source_leechers_count = m->source_scores_count = m->source_uploaded_ms_count = k;
     }
     cm_buf_t *body = cm_buf_new(DISC_MOVIE_BODY_MAX);
     if (discovery_movie_encode(m, body) == 0)
@@ -254,6 +278,19 @@ static void s_reply_movie(struct op *op, const PGresult *res, bool with_sources)
         cm_defer_error(&op->defer, CM_ERR_INTERNAL, "cannot encode MOVIE");
     cm_buf_destroy(&body);
     cm_free(m);
+}
+
+static void s_on_movie_got(int status, const PGresult *res, void *arg);
+
+/* The providers answered, or the wait is over: the movie as it is now. */
+static void s_on_movie_waited(void *arg, bool finished)
+{
+    struct op *op = arg;
+    CM_UNUSED(finished);
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRIu64, op->id);
+    const char *params[] = {id, op->sources ? "true" : "false"};
+    cm_pg_query(op->d->pg, s_sql_movie_get, 2, params, 0, s_on_movie_got, op);
 }
 
 static void s_on_movie_created(int status, const PGresult *res, void *arg)
@@ -268,7 +305,20 @@ static void s_on_movie_created(int status, const PGresult *res, void *arg)
         s_db_error(op, status == CM_OK ? CM_ERR_INTERNAL : status, res, "creating the movie");
     } else {
         cm_log_i("discovery", op->rid, "movie %s created", PQgetvalue(res, 0, 0));
-        s_reply_movie(op, res, false);
+        char title[8];
+        s_col(res, 0, 2, title, sizeof(title));
+        if (title[0] || op->wait_ms <= 0) {
+            s_reply_movie(op, res, false);
+        } else {
+            /* no title: the providers fill the movie in; answer once they did (or the wait
+             * ran out: the search goes on) */
+            char imdb[16];
+            s_col(res, 0, 1, imdb, sizeof(imdb));
+            op->id = s_col_u64(res, 0, 0);
+            op->waited = true;
+            disc_search_wait(op->d, op->id, imdb, true, op->wait_ms, s_on_movie_waited, op);
+            return;
+        }
     }
     s_op_free(op);
 }
@@ -291,6 +341,7 @@ static void s_on_movie_create(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
         return;
     }
     struct op *op = s_op_new(d, rpc, msg);
+    op->wait_ms = m.wait_ms ? (int)CM_MIN(m.wait_ms, 60000u) : d->cfg.create_wait_ms;
     char year[8];
     snprintf(year, sizeof(year), "%u", (unsigned)m.year);
     const char *params[] = {m.imdb_id, m.title, year};
@@ -304,7 +355,15 @@ static void s_on_movie_got(int status, const PGresult *res, void *arg)
         s_db_error(op, status, res, "reading the movie");
     else if (PQntuples(res) < 1)
         cm_defer_error(&op->defer, CM_ERR_NOT_FOUND, "no such movie");
-    else
+    else if (op->sources && !op->waited && PQntuples(res) == 1 &&
+             PQgetisnull(res, 0, MOVIE_NCOLS) && op->d->cfg.ondemand_ms > 0) {
+        /* no source stored: search on demand, answer with what it found in time */
+        char imdb[16];
+        s_col(res, 0, 1, imdb, sizeof(imdb));
+        op->waited = true;
+        disc_search_wait(op->d, op->id, imdb, true, op->d->cfg.ondemand_ms, s_on_movie_waited, op);
+        return;
+    } else
         s_reply_movie(op, res, op->sources);
     s_op_free(op);
 }
@@ -519,15 +578,15 @@ static void s_on_source_add(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
         cm_utf8_copy(p->name, sizeof(p->name), mg.dn ? mg.dn : "");
         p->size = mg.xl;
         bt_magnet_clear(&mg);
-        magnet_hex = s_seal_hex(d, s_aad_magnet, m->magnet, strlen(m->magnet));
+        magnet_hex = disc_seal_hex(d, s_aad_magnet, m->magnet, strlen(m->magnet));
     } else {
         if (s_parse_torrent(m->torrent.data, m->torrent.len, p, err, sizeof(err)) < 0) {
             cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "the torrent is not valid: %s", err);
             goto out;
         }
-        torrent_hex = s_seal_hex(d, s_aad_torrent, m->torrent.data, m->torrent.len);
+        torrent_hex = disc_seal_hex(d, s_aad_torrent, m->torrent.data, m->torrent.len);
     }
-    ih_hex = s_seal_hex(d, s_aad_hash, p->hash, 20);
+    ih_hex = disc_seal_hex(d, s_aad_hash, p->hash, 20);
     if (!ih_hex || (has_magnet ? !magnet_hex : !torrent_hex)) {
         cm_rpc_reply_error(rpc, msg, CM_ERR_INTERNAL, "cannot seal the source");
         goto out;
@@ -639,35 +698,163 @@ static void s_on_set_torrent(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
         cm_rpc_reply_error(rpc, msg, CM_ERR_NOT_FOUND, "no such source");
         goto out;
     }
-    if (s_parse_torrent(m.torrent.data, m.torrent.len, p, err, sizeof(err)) < 0) {
-        cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "the torrent is not valid: %s", err);
-        goto out;
-    }
-    if (!(torrent_hex = s_seal_hex(d, s_aad_torrent, m.torrent.data, m.torrent.len))) {
-        cm_rpc_reply_error(rpc, msg, CM_ERR_INTERNAL, "cannot seal the torrent");
-        goto out;
-    }
-    uint8_t index[DISC_CRYPT_INDEX_LEN];
-    char index_hex[2 * DISC_CRYPT_INDEX_LEN + 1], id[24], size[24], nfiles[16];
-    disc_crypt_index(d->crypt, p->hash, index);
-    cm_hex_encode(index, sizeof(index), index_hex);
-    snprintf(id, sizeof(id), "%" PRIu64, m.id);
-    snprintf(size, sizeof(size), "%" PRIu64, p->size > INT64_MAX ? (uint64_t)INT64_MAX : p->size);
-    snprintf(nfiles, sizeof(nfiles), "%" PRIu32, p->nfiles);
     struct op *op = s_op_new(d, rpc, msg);
     op->id = m.id;
-    const char *params[] = {
-        id, index_hex, torrent_hex, p->name, size, disc_quality_guess(p->name), p->files, nfiles};
-    cm_pg_query(d->pg, s_sql_set_torrent, 8, params, 0, s_on_torrent_set, op);
+    int st = disc_torrent_store(d, m.id, m.torrent.data, m.torrent.len, s_on_torrent_set, op, err,
+                                sizeof(err));
+    if (st != CM_OK) {
+        cm_defer_error(&op->defer, st, "%s", err);
+        s_op_free(op);
+    }
 out:
+    cm_free(p);
+    CM_UNUSED(torrent_hex);
+}
+
+int disc_torrent_store(struct disc *d, uint64_t id, const uint8_t *buf, size_t len,
+                       cm_pg_result_fn *cb, void *arg, char *err, size_t errlen)
+{
+    struct parsed *p = cm_calloc(1, sizeof(*p));
+    char *torrent_hex = NULL;
+    int rc = CM_OK;
+    char why[CM_ERR_LEN];
+    if (s_parse_torrent(buf, len, p, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "the torrent is not valid: %s", why);
+        rc = CM_ERR_INVALID;
+    } else if (!(torrent_hex = disc_seal_hex(d, s_aad_torrent, buf, len))) {
+        snprintf(err, errlen, "cannot seal the torrent");
+        rc = CM_ERR_INTERNAL;
+    } else {
+        uint8_t index[DISC_CRYPT_INDEX_LEN];
+        char index_hex[2 * DISC_CRYPT_INDEX_LEN + 1], sid[24], size[24], nfiles[16];
+        disc_crypt_index(d->crypt, p->hash, index);
+        cm_hex_encode(index, sizeof(index), index_hex);
+        snprintf(sid, sizeof(sid), "%" PRIu64, id);
+        snprintf(size, sizeof(size), "%" PRIu64,
+                 p->size > INT64_MAX ? (uint64_t)INT64_MAX : p->size);
+        snprintf(nfiles, sizeof(nfiles), "%" PRIu32, p->nfiles);
+        const char *params[] = {sid,      index_hex, torrent_hex,
+                                p->name,  size,      disc_quality_guess(p->name),
+                                p->files, nfiles};
+        cm_pg_query(d->pg, s_sql_set_torrent, 8, params, 0, cb, arg);
+    }
     OPENSSL_cleanse(p->hash, sizeof(p->hash));
     cm_free(p->files);
     cm_free(p);
     cm_free(torrent_hex);
+    return rc;
+}
+
+/* --- MOVIE_LIST --- */
+
+enum { LIST_LIMIT_MAX = 100, LIST_PAGE_MAX = 100000 };
+
+/* Movies whose IMDb id is $1 or whose title holds the words of $2 (a LIKE pattern), most
+ * popular first; one row even for an empty page (the total, then NULLs). */
+static const char s_sql_movie_list[] =
+    "WITH f AS (SELECT m.* FROM movies m WHERE $1 = '' OR m.imdb_id = $1 "
+    "OR lower(m.title) LIKE $2), t AS (SELECT count(*) AS total FROM f) "
+    "SELECT t.total, p.id, p.imdb_id, p.title, p.year, p.rating10, p.poster, p.nsources "
+    "FROM t LEFT JOIN LATERAL (SELECT f.id, f.imdb_id, f.title, coalesce(f.year, 0) AS year, "
+    "coalesce(round(f.rating * 10), 0)::int AS rating10, coalesce(f.poster_url, '') AS poster, "
+    "(SELECT count(*) FROM sources s WHERE s.movie_id = f.id) AS nsources, f.popularity "
+    "FROM f ORDER BY f.popularity DESC, f.id LIMIT $3 OFFSET $4) p ON true "
+    "ORDER BY p.popularity DESC, p.id";
+
+static void s_on_movie_listed(int status, const PGresult *res, void *arg)
+{
+    struct op *op = arg;
+    if (status != CM_OK || PQntuples(res) < 1) {
+        s_db_error(op, status == CM_OK ? CM_ERR_INTERNAL : status, res, "listing movies");
+        s_op_free(op);
+        return;
+    }
+    struct discovery_movie_list_ok *m = cm_calloc(1, sizeof(*m));
+    m->total = s_col_u64(res, 0, 0);
+    for (int i = 0; i < PQntuples(res) && i < LIST_LIMIT_MAX; i++) {
+        if (PQgetisnull(res, i, 1))
+            continue;
+        uint32_t k = m->ids_count;
+        m->ids[k] = s_col_u64(res, i, 1);
+        s_col(res, i, 2, m->imdb_ids[k], sizeof(m->imdb_ids[k]));
+        s_col(res, i, 3, m->titles[k], sizeof(m->titles[k]));
+        m->years[k] = (uint32_t)s_col_u64(res, i, 4);
+        m->ratings10[k] = (uint32_t)s_col_u64(res, i, 5);
+        s_col(res, i, 6, m->posters[k], sizeof(m->posters[k]));
+        m->source_counts[k] = (uint32_t)s_col_u64(res, i, 7);
+        k++;
+        m->ids_count = m->imdb_ids_count = m->titles_count = m->years_count = k;
+        m->ratings10_count = m->posters_count = m->source_counts_count = k;
+    }
+    cm_buf_t *body = cm_buf_new(DISC_MOVIE_BODY_MAX);
+    if (discovery_movie_list_ok_encode(m, body) == 0)
+        cm_defer_reply(&op->defer, DISCOVERY_PROTO, DISCOVERY_MSG_MOVIE_LIST_OK, body, NULL);
+    else
+        cm_defer_error(&op->defer, CM_ERR_INTERNAL, "cannot encode MOVIE_LIST_OK");
+    cm_buf_destroy(&body);
+    cm_free(m);
+    s_op_free(op);
+}
+
+/* The LIKE pattern of a query's words: "%w1%w2%", lower case, with % _ \ escaped. */
+static void s_like(const char *q, char *out, size_t size)
+{
+    size_t n = 0;
+    out[n++] = '%';
+    bool word = false;
+    for (const unsigned char *p = (const unsigned char *)q; *p && n + 4 < size; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '.' || *p == '_' || *p == '-') {
+            if (word)
+                out[n++] = '%';
+            word = false;
+            continue;
+        }
+        if (*p == '%' || *p == '\\')
+            out[n++] = '\\';
+        out[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        word = true;
+    }
+    if (word)
+        out[n++] = '%';
+    out[n] = '\0';
+}
+
+static void s_on_movie_list(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    struct disc *d = arg;
+    struct discovery_movie_list m;
+    if (discovery_movie_list_decode(&m, msg->body.data, msg->body.len) < 0) {
+        cm_rpc_reply_error(rpc, msg, CM_ERR_MALFORMED, "MOVIE_LIST does not decode");
+        return;
+    }
+    uint32_t limit = m.limit ? m.limit : 20, page = m.page ? m.page : 1;
+    if (limit > LIST_LIMIT_MAX || page > LIST_PAGE_MAX) {
+        cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "limit must be 1..%d and page 1..%d",
+                           LIST_LIMIT_MAX, LIST_PAGE_MAX);
+        return;
+    }
+    char q[256], like[512], lim[16], off[24];
+    const char *qs = m.query;
+    while (*qs == ' ')
+        qs++;
+    snprintf(q, sizeof(q), "%s", qs);
+    size_t qn = strlen(q);
+    while (qn && q[qn - 1] == ' ')
+        q[--qn] = '\0';
+    s_like(q, like, sizeof(like));
+    char imdb[256];
+    snprintf(imdb, sizeof(imdb), "%s", disc_imdb_valid(q) ? q : "");
+    snprintf(lim, sizeof(lim), "%u", limit);
+    snprintf(off, sizeof(off), "%" PRIu64, (uint64_t)(page - 1) * limit);
+    struct op *op = s_op_new(d, rpc, msg);
+    /* an empty query lists everything: $1 = '' */
+    const char *params[] = {q[0] ? (imdb[0] ? imdb : "-") : "", like, lim, off};
+    cm_pg_query(d->pg, s_sql_movie_list, 4, params, 0, s_on_movie_listed, op);
 }
 
 void disc_api_register(struct disc *d)
 {
+    cm_rpc_handle(d->rpc, DISCOVERY_PROTO, DISCOVERY_MSG_MOVIE_LIST, s_on_movie_list, d);
     cm_rpc_handle(d->rpc, DISCOVERY_PROTO, DISCOVERY_MSG_MOVIE_CREATE, s_on_movie_create, d);
     cm_rpc_handle(d->rpc, DISCOVERY_PROTO, DISCOVERY_MSG_MOVIE_GET, s_on_movie_get, d);
     cm_rpc_handle(d->rpc, DISCOVERY_PROTO, DISCOVERY_MSG_SOURCE_ADD, s_on_source_add, d);

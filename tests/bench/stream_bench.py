@@ -488,7 +488,8 @@ class Bench:
             started.append(a)
             d, dr = self.daemon("source-discovery", {**db,
                                                      "DISCOVERY_BIND": "tcp://127.0.0.1:*",
-                                                     "SOURCE_SECURITY_KEY": SOURCE_SECURITY_KEY})
+                                                     "SOURCE_SECURITY_KEY": SOURCE_SECURITY_KEY,
+                                                     "DISCOVERY_PROVIDERS": ""})
             started.append(d)
             sp, spr = self.daemon("stream-proxy", {"STREAM_CONTROL_BIND": "tcp://127.0.0.1:*",
                                                    "STREAM_POOL_BIND": "tcp://127.0.0.1:*",

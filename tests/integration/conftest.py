@@ -139,6 +139,8 @@ class Stack:
             env.setdefault("REVOCATION_POLL", "200ms")
         if binary == "source-discovery":
             env.setdefault("SOURCE_SECURITY_KEY", SOURCE_SECURITY_KEY)
+            # never a provider off this machine: a test names its fixture servers
+            env.setdefault("DISCOVERY_PROVIDERS", "")
         d = Daemon(name, binary, env, self.logdir, args)
         self.daemons[name] = d
         self.spawned.append(d)

@@ -390,9 +390,13 @@ def test_catalog_through_the_gateway(core, pg):
     r = hcall(base, "GET", "/api/movies/%d?includeSources=true" % mid, headers=A)
     assert r.status == 200, r
     assert [s["id"] for s in r.json["sources"]] == [s1["id"], s2["id"]]
+    # a source added by hand: nothing scraped yet, so no seeders and no score
     assert r.json["sources"][1] == {"id": s2["id"], "provider": "manual", "quality": "FHD",
                                     "name": "Big.Buck.Bunny.1080p", "size": 70010,
-                                    "hasTorrentFile": True}
+                                    "hasTorrentFile": True, "videoCodec": "", "sourceType": "",
+                                    "seeders": None, "leechers": None, "score": 0,
+                                    "uploadedAt": None}
+    assert r.json["searching"] is False
     r = hcall(base, "GET", "/api/movies/%d" % mid, headers=A)
     assert r.status == 200 and "sources" not in r.json
     assert hcall(base, "GET", "/api/movies/%d?includeSources=maybe" % mid,

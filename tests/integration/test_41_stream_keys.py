@@ -406,8 +406,9 @@ def test_token_endpoint(stack):
             assert got["user_id"] == uid and got["source_id"] == 42 and got["session_id"] == sid
             assert abs(got["expires_ms"] / 1000 - exp) < 1.5
 
-            # movieId + quality: the choice of source, best score first.
-            for body, want in (({"movieId": 1}, 12), ({"movieId": 1, "quality": "auto"}, 12),
+            # movieId + quality: the choice of source. Discovery lists them best score first
+            # (with or without metadata: the proxy fetches it), so auto is the first.
+            for body, want in (({"movieId": 1}, 11), ({"movieId": 1, "quality": "auto"}, 11),
                                ({"movieId": 1, "quality": "FHD"}, 12),
                                ({"movieId": 1, "quality": "HD"}, 11),
                                ({"movieId": 1, "quality": "hd"}, 11),

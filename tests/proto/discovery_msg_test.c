@@ -162,6 +162,7 @@ static void s_fill_movie_create(struct discovery_movie_create *m)
     memcpy(m->imdb_id, "tt1254207", 9);
     memcpy(m->title, "Big Buck Bunny", 14);
     m->year = 2008;
+    m->wait_ms = 3000;
 }
 
 static void s_test_movie_create(cm_buf_t *enc)
@@ -173,6 +174,7 @@ static void s_test_movie_create(cm_buf_t *enc)
     is_str(b.imdb_id, a.imdb_id, s_name("MOVIE_CREATE", "imdb_id"));
     is_str(b.title, a.title, s_name("MOVIE_CREATE", "title"));
     ok(b.year == a.year, s_name("MOVIE_CREATE", "year"));
+    ok(b.wait_ms == a.wait_ms, s_name("MOVIE_CREATE", "wait_ms"));
     s_golden(enc, "MOVIE_CREATE");
     s_print(DISCOVERY_MSG_MOVIE_CREATE, &b);
 
@@ -220,6 +222,24 @@ static void s_fill_movie(struct discovery_movie *m)
     m->source_sizes_count = 1;
     m->source_has_torrent[0] = true;
     m->source_has_torrent_count = 1;
+    m->runtime_min = 90;
+    m->rating10 = 75;
+    memcpy(m->genres, "Animation, Comedy", 17);
+    memcpy(m->poster_url, "https://img.example/p.jpg", 25);
+    memcpy(m->trailer, "aqz-KE-bpKQ", 11);
+    memcpy(m->source_video_codecs[0], "x264", 4);
+    m->source_video_codecs_count = 1;
+    memcpy(m->source_types[0], "WEB-DL", 6);
+    m->source_types_count = 1;
+    m->source_seeders[0] = INT64_C(42);
+    m->source_seeders_count = 1;
+    m->source_leechers[0] = INT64_C(7);
+    m->source_leechers_count = 1;
+    m->source_scores[0] = 7300;
+    m->source_scores_count = 1;
+    m->source_uploaded_ms[0] = INT64_C(1764000000000);
+    m->source_uploaded_ms_count = 1;
+    m->searching = false;
 }
 
 static void s_test_movie(cm_buf_t *enc)
@@ -249,6 +269,29 @@ static void s_test_movie(cm_buf_t *enc)
            s_name("MOVIE", "source_has_torrent_count"));
     ok(SAME_ARRAY(b.source_has_torrent, a.source_has_torrent),
        s_name("MOVIE", "source_has_torrent"));
+    ok(b.runtime_min == a.runtime_min, s_name("MOVIE", "runtime_min"));
+    ok(b.rating10 == a.rating10, s_name("MOVIE", "rating10"));
+    is_str(b.genres, a.genres, s_name("MOVIE", "genres"));
+    is_str(b.poster_url, a.poster_url, s_name("MOVIE", "poster_url"));
+    is_str(b.trailer, a.trailer, s_name("MOVIE", "trailer"));
+    is_int(b.source_video_codecs_count, a.source_video_codecs_count,
+           s_name("MOVIE", "source_video_codecs_count"));
+    ok(SAME_ARRAY(b.source_video_codecs, a.source_video_codecs),
+       s_name("MOVIE", "source_video_codecs"));
+    is_int(b.source_types_count, a.source_types_count, s_name("MOVIE", "source_types_count"));
+    ok(SAME_ARRAY(b.source_types, a.source_types), s_name("MOVIE", "source_types"));
+    is_int(b.source_seeders_count, a.source_seeders_count, s_name("MOVIE", "source_seeders_count"));
+    ok(SAME_ARRAY(b.source_seeders, a.source_seeders), s_name("MOVIE", "source_seeders"));
+    is_int(b.source_leechers_count, a.source_leechers_count,
+           s_name("MOVIE", "source_leechers_count"));
+    ok(SAME_ARRAY(b.source_leechers, a.source_leechers), s_name("MOVIE", "source_leechers"));
+    is_int(b.source_scores_count, a.source_scores_count, s_name("MOVIE", "source_scores_count"));
+    ok(SAME_ARRAY(b.source_scores, a.source_scores), s_name("MOVIE", "source_scores"));
+    is_int(b.source_uploaded_ms_count, a.source_uploaded_ms_count,
+           s_name("MOVIE", "source_uploaded_ms_count"));
+    ok(SAME_ARRAY(b.source_uploaded_ms, a.source_uploaded_ms),
+       s_name("MOVIE", "source_uploaded_ms"));
+    ok(b.searching == a.searching, s_name("MOVIE", "searching"));
     s_golden(enc, "MOVIE");
     s_print(DISCOVERY_MSG_MOVIE, &b);
 
@@ -324,6 +367,80 @@ static void s_test_movie(cm_buf_t *enc)
     a.source_has_torrent_count = 201;
     ok(s_refused(DISCOVERY_MSG_MOVIE, &a),
        s_name("MOVIE", "source_has_torrent past its max refused"));
+
+    s_fill_movie(&a);
+    memset(a.genres, 'x', 256);
+    ok(s_cycle(DISCOVERY_MSG_MOVIE, &a, &b), s_name("MOVIE", "genres at its max"));
+    a.genres[256] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a), s_name("MOVIE", "genres past its max refused"));
+    memcpy(a.genres, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a), s_name("MOVIE", "genres not UTF-8 refused"));
+
+    s_fill_movie(&a);
+    memset(a.poster_url, 'x', 512);
+    ok(s_cycle(DISCOVERY_MSG_MOVIE, &a, &b), s_name("MOVIE", "poster_url at its max"));
+    a.poster_url[512] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a), s_name("MOVIE", "poster_url past its max refused"));
+    memcpy(a.poster_url, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a), s_name("MOVIE", "poster_url not UTF-8 refused"));
+
+    s_fill_movie(&a);
+    memset(a.trailer, 'x', 32);
+    ok(s_cycle(DISCOVERY_MSG_MOVIE, &a, &b), s_name("MOVIE", "trailer at its max"));
+    a.trailer[32] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a), s_name("MOVIE", "trailer past its max refused"));
+    memcpy(a.trailer, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a), s_name("MOVIE", "trailer not UTF-8 refused"));
+
+    s_fill_movie(&a);
+    for (uint32_t i = 0; i < 200; i++)
+        memset(a.source_video_codecs[i], 'x', 16);
+    a.source_video_codecs_count = 200;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE, &a, &b), s_name("MOVIE", "source_video_codecs at its max"));
+    a.source_video_codecs_count = 201;
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a),
+       s_name("MOVIE", "source_video_codecs past its max refused"));
+    a.source_video_codecs_count = 1;
+    a.source_video_codecs[0][16] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a),
+       s_name("MOVIE", "source_video_codecs item past its max refused"));
+
+    s_fill_movie(&a);
+    for (uint32_t i = 0; i < 200; i++)
+        memset(a.source_types[i], 'x', 16);
+    a.source_types_count = 200;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE, &a, &b), s_name("MOVIE", "source_types at its max"));
+    a.source_types_count = 201;
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a), s_name("MOVIE", "source_types past its max refused"));
+    a.source_types_count = 1;
+    a.source_types[0][16] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a),
+       s_name("MOVIE", "source_types item past its max refused"));
+
+    s_fill_movie(&a);
+    a.source_seeders_count = 200;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE, &a, &b), s_name("MOVIE", "source_seeders at its max"));
+    a.source_seeders_count = 201;
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a), s_name("MOVIE", "source_seeders past its max refused"));
+
+    s_fill_movie(&a);
+    a.source_leechers_count = 200;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE, &a, &b), s_name("MOVIE", "source_leechers at its max"));
+    a.source_leechers_count = 201;
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a), s_name("MOVIE", "source_leechers past its max refused"));
+
+    s_fill_movie(&a);
+    a.source_scores_count = 200;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE, &a, &b), s_name("MOVIE", "source_scores at its max"));
+    a.source_scores_count = 201;
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a), s_name("MOVIE", "source_scores past its max refused"));
+
+    s_fill_movie(&a);
+    a.source_uploaded_ms_count = 200;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE, &a, &b), s_name("MOVIE", "source_uploaded_ms at its max"));
+    a.source_uploaded_ms_count = 201;
+    ok(s_refused(DISCOVERY_MSG_MOVIE, &a),
+       s_name("MOVIE", "source_uploaded_ms past its max refused"));
 }
 
 /* --- MOVIE_GET --- */
@@ -569,6 +686,304 @@ static void s_test_source_set_torrent(cm_buf_t *enc)
        s_name("SOURCE_SET_TORRENT", "torrent without data refused"));
 }
 
+/* --- MOVIE_LIST --- */
+
+/* The schema's test values. */
+static void s_fill_movie_list(struct discovery_movie_list *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->query, "bunny", 5);
+    m->page = 1;
+    m->limit = 20;
+}
+
+static void s_test_movie_list(cm_buf_t *enc)
+{
+    struct discovery_movie_list a, b;
+
+    s_fill_movie_list(&a);
+    s_round_trip(DISCOVERY_MSG_MOVIE_LIST, &a, &b, enc);
+    is_str(b.query, a.query, s_name("MOVIE_LIST", "query"));
+    ok(b.page == a.page, s_name("MOVIE_LIST", "page"));
+    ok(b.limit == a.limit, s_name("MOVIE_LIST", "limit"));
+    s_golden(enc, "MOVIE_LIST");
+    s_print(DISCOVERY_MSG_MOVIE_LIST, &b);
+
+    s_fill_movie_list(&a);
+    memset(a.query, 'x', 200);
+    ok(s_cycle(DISCOVERY_MSG_MOVIE_LIST, &a, &b), s_name("MOVIE_LIST", "query at its max"));
+    a.query[200] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST, &a), s_name("MOVIE_LIST", "query past its max refused"));
+    memcpy(a.query, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST, &a), s_name("MOVIE_LIST", "query not UTF-8 refused"));
+}
+
+/* --- MOVIE_LIST_OK --- */
+
+/* The schema's test values. */
+static void s_fill_movie_list_ok(struct discovery_movie_list_ok *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->total = UINT64_C(1);
+    m->ids[0] = UINT64_C(7);
+    m->ids_count = 1;
+    memcpy(m->imdb_ids[0], "tt1254207", 9);
+    m->imdb_ids_count = 1;
+    memcpy(m->titles[0], "Big Buck Bunny", 14);
+    m->titles_count = 1;
+    m->years[0] = 2008;
+    m->years_count = 1;
+    m->ratings10[0] = 75;
+    m->ratings10_count = 1;
+    m->posters_count = 1;
+    m->source_counts[0] = 2;
+    m->source_counts_count = 1;
+}
+
+static void s_test_movie_list_ok(cm_buf_t *enc)
+{
+    struct discovery_movie_list_ok a, b;
+
+    s_fill_movie_list_ok(&a);
+    s_round_trip(DISCOVERY_MSG_MOVIE_LIST_OK, &a, &b, enc);
+    ok(b.total == a.total, s_name("MOVIE_LIST_OK", "total"));
+    is_int(b.ids_count, a.ids_count, s_name("MOVIE_LIST_OK", "ids_count"));
+    ok(SAME_ARRAY(b.ids, a.ids), s_name("MOVIE_LIST_OK", "ids"));
+    is_int(b.imdb_ids_count, a.imdb_ids_count, s_name("MOVIE_LIST_OK", "imdb_ids_count"));
+    ok(SAME_ARRAY(b.imdb_ids, a.imdb_ids), s_name("MOVIE_LIST_OK", "imdb_ids"));
+    is_int(b.titles_count, a.titles_count, s_name("MOVIE_LIST_OK", "titles_count"));
+    ok(SAME_ARRAY(b.titles, a.titles), s_name("MOVIE_LIST_OK", "titles"));
+    is_int(b.years_count, a.years_count, s_name("MOVIE_LIST_OK", "years_count"));
+    ok(SAME_ARRAY(b.years, a.years), s_name("MOVIE_LIST_OK", "years"));
+    is_int(b.ratings10_count, a.ratings10_count, s_name("MOVIE_LIST_OK", "ratings10_count"));
+    ok(SAME_ARRAY(b.ratings10, a.ratings10), s_name("MOVIE_LIST_OK", "ratings10"));
+    is_int(b.posters_count, a.posters_count, s_name("MOVIE_LIST_OK", "posters_count"));
+    ok(SAME_ARRAY(b.posters, a.posters), s_name("MOVIE_LIST_OK", "posters"));
+    is_int(b.source_counts_count, a.source_counts_count,
+           s_name("MOVIE_LIST_OK", "source_counts_count"));
+    ok(SAME_ARRAY(b.source_counts, a.source_counts), s_name("MOVIE_LIST_OK", "source_counts"));
+    s_golden(enc, "MOVIE_LIST_OK");
+    s_print(DISCOVERY_MSG_MOVIE_LIST_OK, &b);
+
+    s_fill_movie_list_ok(&a);
+    a.ids_count = 100;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE_LIST_OK, &a, &b), s_name("MOVIE_LIST_OK", "ids at its max"));
+    a.ids_count = 101;
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST_OK, &a),
+       s_name("MOVIE_LIST_OK", "ids past its max refused"));
+
+    s_fill_movie_list_ok(&a);
+    for (uint32_t i = 0; i < 100; i++)
+        memset(a.imdb_ids[i], 'x', 16);
+    a.imdb_ids_count = 100;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE_LIST_OK, &a, &b),
+       s_name("MOVIE_LIST_OK", "imdb_ids at its max"));
+    a.imdb_ids_count = 101;
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST_OK, &a),
+       s_name("MOVIE_LIST_OK", "imdb_ids past its max refused"));
+    a.imdb_ids_count = 1;
+    a.imdb_ids[0][16] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST_OK, &a),
+       s_name("MOVIE_LIST_OK", "imdb_ids item past its max refused"));
+
+    s_fill_movie_list_ok(&a);
+    for (uint32_t i = 0; i < 100; i++)
+        memset(a.titles[i], 'x', 512);
+    a.titles_count = 100;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE_LIST_OK, &a, &b), s_name("MOVIE_LIST_OK", "titles at its max"));
+    a.titles_count = 101;
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST_OK, &a),
+       s_name("MOVIE_LIST_OK", "titles past its max refused"));
+    a.titles_count = 1;
+    a.titles[0][512] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST_OK, &a),
+       s_name("MOVIE_LIST_OK", "titles item past its max refused"));
+
+    s_fill_movie_list_ok(&a);
+    a.years_count = 100;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE_LIST_OK, &a, &b), s_name("MOVIE_LIST_OK", "years at its max"));
+    a.years_count = 101;
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST_OK, &a),
+       s_name("MOVIE_LIST_OK", "years past its max refused"));
+
+    s_fill_movie_list_ok(&a);
+    a.ratings10_count = 100;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE_LIST_OK, &a, &b),
+       s_name("MOVIE_LIST_OK", "ratings10 at its max"));
+    a.ratings10_count = 101;
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST_OK, &a),
+       s_name("MOVIE_LIST_OK", "ratings10 past its max refused"));
+
+    s_fill_movie_list_ok(&a);
+    for (uint32_t i = 0; i < 100; i++)
+        memset(a.posters[i], 'x', 512);
+    a.posters_count = 100;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE_LIST_OK, &a, &b), s_name("MOVIE_LIST_OK", "posters at its max"));
+    a.posters_count = 101;
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST_OK, &a),
+       s_name("MOVIE_LIST_OK", "posters past its max refused"));
+    a.posters_count = 1;
+    a.posters[0][512] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST_OK, &a),
+       s_name("MOVIE_LIST_OK", "posters item past its max refused"));
+
+    s_fill_movie_list_ok(&a);
+    a.source_counts_count = 100;
+    ok(s_cycle(DISCOVERY_MSG_MOVIE_LIST_OK, &a, &b),
+       s_name("MOVIE_LIST_OK", "source_counts at its max"));
+    a.source_counts_count = 101;
+    ok(s_refused(DISCOVERY_MSG_MOVIE_LIST_OK, &a),
+       s_name("MOVIE_LIST_OK", "source_counts past its max refused"));
+}
+
+/* --- STATUS --- */
+
+/* The schema's test values. */
+static void s_fill_status(struct discovery_status *m)
+{
+    memset(m, 0, sizeof(*m));
+}
+
+static void s_test_status(cm_buf_t *enc)
+{
+    struct discovery_status a, b;
+
+    s_fill_status(&a);
+    s_round_trip(DISCOVERY_MSG_STATUS, &a, &b, enc);
+    s_golden(enc, "STATUS");
+    s_print(DISCOVERY_MSG_STATUS, &b);
+}
+
+/* --- STATUS_OK --- */
+
+/* The schema's test values. */
+static void s_fill_status_ok(struct discovery_status_ok *m)
+{
+    memset(m, 0, sizeof(*m));
+    memcpy(m->vpn_check, "interface", 9);
+    m->vpn_up = true;
+    memcpy(m->vpn_reason, "wg0 is up", 9);
+    m->vpn_checked_ms = INT64_C(1764000000000);
+    memcpy(m->provider_names[0], "YTS", 3);
+    m->provider_names_count = 1;
+    memcpy(m->provider_states[0], "ready", 5);
+    m->provider_states_count = 1;
+    m->provider_reasons_count = 1;
+    m->provider_requests[0] = UINT64_C(12);
+    m->provider_requests_count = 1;
+    m->provider_errors[0] = UINT64_C(1);
+    m->provider_errors_count = 1;
+    m->searches_running = 0;
+    m->movies_due = UINT64_C(0);
+    m->torrents_pending = UINT64_C(0);
+}
+
+static void s_test_status_ok(cm_buf_t *enc)
+{
+    struct discovery_status_ok a, b;
+
+    s_fill_status_ok(&a);
+    s_round_trip(DISCOVERY_MSG_STATUS_OK, &a, &b, enc);
+    is_str(b.vpn_check, a.vpn_check, s_name("STATUS_OK", "vpn_check"));
+    ok(b.vpn_up == a.vpn_up, s_name("STATUS_OK", "vpn_up"));
+    is_str(b.vpn_reason, a.vpn_reason, s_name("STATUS_OK", "vpn_reason"));
+    ok(b.vpn_checked_ms == a.vpn_checked_ms, s_name("STATUS_OK", "vpn_checked_ms"));
+    is_int(b.provider_names_count, a.provider_names_count,
+           s_name("STATUS_OK", "provider_names_count"));
+    ok(SAME_ARRAY(b.provider_names, a.provider_names), s_name("STATUS_OK", "provider_names"));
+    is_int(b.provider_states_count, a.provider_states_count,
+           s_name("STATUS_OK", "provider_states_count"));
+    ok(SAME_ARRAY(b.provider_states, a.provider_states), s_name("STATUS_OK", "provider_states"));
+    is_int(b.provider_reasons_count, a.provider_reasons_count,
+           s_name("STATUS_OK", "provider_reasons_count"));
+    ok(SAME_ARRAY(b.provider_reasons, a.provider_reasons), s_name("STATUS_OK", "provider_reasons"));
+    is_int(b.provider_requests_count, a.provider_requests_count,
+           s_name("STATUS_OK", "provider_requests_count"));
+    ok(SAME_ARRAY(b.provider_requests, a.provider_requests),
+       s_name("STATUS_OK", "provider_requests"));
+    is_int(b.provider_errors_count, a.provider_errors_count,
+           s_name("STATUS_OK", "provider_errors_count"));
+    ok(SAME_ARRAY(b.provider_errors, a.provider_errors), s_name("STATUS_OK", "provider_errors"));
+    ok(b.searches_running == a.searches_running, s_name("STATUS_OK", "searches_running"));
+    ok(b.movies_due == a.movies_due, s_name("STATUS_OK", "movies_due"));
+    ok(b.torrents_pending == a.torrents_pending, s_name("STATUS_OK", "torrents_pending"));
+    s_golden(enc, "STATUS_OK");
+    s_print(DISCOVERY_MSG_STATUS_OK, &b);
+
+    s_fill_status_ok(&a);
+    memset(a.vpn_check, 'x', 16);
+    ok(s_cycle(DISCOVERY_MSG_STATUS_OK, &a, &b), s_name("STATUS_OK", "vpn_check at its max"));
+    a.vpn_check[16] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a),
+       s_name("STATUS_OK", "vpn_check past its max refused"));
+    memcpy(a.vpn_check, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a), s_name("STATUS_OK", "vpn_check not UTF-8 refused"));
+
+    s_fill_status_ok(&a);
+    memset(a.vpn_reason, 'x', 256);
+    ok(s_cycle(DISCOVERY_MSG_STATUS_OK, &a, &b), s_name("STATUS_OK", "vpn_reason at its max"));
+    a.vpn_reason[256] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a),
+       s_name("STATUS_OK", "vpn_reason past its max refused"));
+    memcpy(a.vpn_reason, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a), s_name("STATUS_OK", "vpn_reason not UTF-8 refused"));
+
+    s_fill_status_ok(&a);
+    for (uint32_t i = 0; i < 8; i++)
+        memset(a.provider_names[i], 'x', 32);
+    a.provider_names_count = 8;
+    ok(s_cycle(DISCOVERY_MSG_STATUS_OK, &a, &b), s_name("STATUS_OK", "provider_names at its max"));
+    a.provider_names_count = 9;
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a),
+       s_name("STATUS_OK", "provider_names past its max refused"));
+    a.provider_names_count = 1;
+    a.provider_names[0][32] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a),
+       s_name("STATUS_OK", "provider_names item past its max refused"));
+
+    s_fill_status_ok(&a);
+    for (uint32_t i = 0; i < 8; i++)
+        memset(a.provider_states[i], 'x', 16);
+    a.provider_states_count = 8;
+    ok(s_cycle(DISCOVERY_MSG_STATUS_OK, &a, &b), s_name("STATUS_OK", "provider_states at its max"));
+    a.provider_states_count = 9;
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a),
+       s_name("STATUS_OK", "provider_states past its max refused"));
+    a.provider_states_count = 1;
+    a.provider_states[0][16] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a),
+       s_name("STATUS_OK", "provider_states item past its max refused"));
+
+    s_fill_status_ok(&a);
+    for (uint32_t i = 0; i < 8; i++)
+        memset(a.provider_reasons[i], 'x', 256);
+    a.provider_reasons_count = 8;
+    ok(s_cycle(DISCOVERY_MSG_STATUS_OK, &a, &b),
+       s_name("STATUS_OK", "provider_reasons at its max"));
+    a.provider_reasons_count = 9;
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a),
+       s_name("STATUS_OK", "provider_reasons past its max refused"));
+    a.provider_reasons_count = 1;
+    a.provider_reasons[0][256] = 'x'; /* no NUL left */
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a),
+       s_name("STATUS_OK", "provider_reasons item past its max refused"));
+
+    s_fill_status_ok(&a);
+    a.provider_requests_count = 8;
+    ok(s_cycle(DISCOVERY_MSG_STATUS_OK, &a, &b),
+       s_name("STATUS_OK", "provider_requests at its max"));
+    a.provider_requests_count = 9;
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a),
+       s_name("STATUS_OK", "provider_requests past its max refused"));
+
+    s_fill_status_ok(&a);
+    a.provider_errors_count = 8;
+    ok(s_cycle(DISCOVERY_MSG_STATUS_OK, &a, &b), s_name("STATUS_OK", "provider_errors at its max"));
+    a.provider_errors_count = 9;
+    ok(s_refused(DISCOVERY_MSG_STATUS_OK, &a),
+       s_name("STATUS_OK", "provider_errors past its max refused"));
+}
+
 /* --- Protocol --- */
 
 static void s_test_protocol(void)
@@ -580,7 +995,7 @@ static void s_test_protocol(void)
     is_int(discovery_proto.id, DISCOVERY_PROTO, "discovery: protocol number");
     is_int(discovery_proto.version, DISCOVERY_VERSION, "discovery: version");
     is_str(discovery_proto.name, "discovery", "discovery: name");
-    is_int(discovery_proto.nmsgs, 7, "discovery: 7 messages");
+    is_int(discovery_proto.nmsgs, 11, "discovery: 11 messages");
     const struct cm_proto_msg *d = cm_proto_find(&discovery_proto, DISCOVERY_MSG_MOVIE_CREATE);
     ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "MOVIE_CREATE: descriptor");
     is_str(discovery_msg_name(DISCOVERY_MSG_MOVIE_CREATE), "MOVIE_CREATE", "MOVIE_CREATE: name");
@@ -603,10 +1018,22 @@ static void s_test_protocol(void)
     ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "SOURCE_SET_TORRENT: descriptor");
     is_str(discovery_msg_name(DISCOVERY_MSG_SOURCE_SET_TORRENT), "SOURCE_SET_TORRENT",
            "SOURCE_SET_TORRENT: name");
-    is_str(discovery_msg_name(8), "?", "discovery: unknown id has no name");
+    d = cm_proto_find(&discovery_proto, DISCOVERY_MSG_MOVIE_LIST);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "MOVIE_LIST: descriptor");
+    is_str(discovery_msg_name(DISCOVERY_MSG_MOVIE_LIST), "MOVIE_LIST", "MOVIE_LIST: name");
+    d = cm_proto_find(&discovery_proto, DISCOVERY_MSG_MOVIE_LIST_OK);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "MOVIE_LIST_OK: descriptor");
+    is_str(discovery_msg_name(DISCOVERY_MSG_MOVIE_LIST_OK), "MOVIE_LIST_OK", "MOVIE_LIST_OK: name");
+    d = cm_proto_find(&discovery_proto, DISCOVERY_MSG_STATUS);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "STATUS: descriptor");
+    is_str(discovery_msg_name(DISCOVERY_MSG_STATUS), "STATUS", "STATUS: name");
+    d = cm_proto_find(&discovery_proto, DISCOVERY_MSG_STATUS_OK);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "STATUS_OK: descriptor");
+    is_str(discovery_msg_name(DISCOVERY_MSG_STATUS_OK), "STATUS_OK", "STATUS_OK: name");
+    is_str(discovery_msg_name(12), "?", "discovery: unknown id has no name");
     is_str(discovery_msg_name(-1), "?", "discovery: negative id has no name");
-    is_int(discovery_msg_decode(8, &u, "\x80", 1), -1, "discovery: unknown id: no decode");
-    is_int(discovery_msg_encode(8, &u, enc), -1, "discovery: unknown id: no encode");
+    is_int(discovery_msg_decode(12, &u, "\x80", 1), -1, "discovery: unknown id: no decode");
+    is_int(discovery_msg_encode(12, &u, enc), -1, "discovery: unknown id: no encode");
     cm_buf_destroy(&enc);
 }
 
@@ -622,6 +1049,10 @@ int main(void)
     s_test_source(enc);
     s_test_source_get(enc);
     s_test_source_set_torrent(enc);
+    s_test_movie_list(enc);
+    s_test_movie_list_ok(enc);
+    s_test_status(enc);
+    s_test_status_ok(enc);
     cm_buf_destroy(&enc);
     return done_testing();
 }
