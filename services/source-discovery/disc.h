@@ -19,16 +19,24 @@ struct disc_provider;
 struct disc_vpn;
 struct disc_http;
 struct disc_searches;
+struct disc_torrents;
 
 /* What main.c read from the environment. */
 struct disc_cfg {
-    bool background;      /* DISCOVERY_BACKGROUND */
-    int tick_ms;          /* DISCOVERY_TICK */
-    int concurrency;      /* DISCOVERY_CONCURRENCY: background searches at once */
-    int refresh_s;        /* DISCOVERY_REFRESH: a movie with sources is searched again after */
-    int ondemand_ms;      /* ONDEMAND_SEARCH_TIMEOUT_MS */
-    int create_wait_ms;   /* MOVIE_CREATE without a title waits this long for the metadata */
-    const char *trackers; /* BEST_TRACKERS: comma-separated, added to every magnet we build */
+    bool background;        /* DISCOVERY_BACKGROUND */
+    int tick_ms;            /* DISCOVERY_TICK */
+    int concurrency;        /* DISCOVERY_CONCURRENCY: background searches at once */
+    int refresh_s;          /* DISCOVERY_REFRESH: a movie with sources is searched again after */
+    int ondemand_ms;        /* ONDEMAND_SEARCH_TIMEOUT_MS */
+    int create_wait_ms;     /* MOVIE_CREATE without a title waits this long for the metadata */
+    const char *trackers;   /* BEST_TRACKERS: comma-separated, added to every magnet we build */
+    int import_ms;          /* DISCOVERY_IMPORT_INTERVAL: the newest listings (0: off) */
+    int fetch_concurrency;  /* TORRENT_FETCH_CONCURRENCY (0: off) */
+    int fetch_timeout_ms;   /* TORRENT_FETCH_TIMEOUT */
+    int scrape_concurrency; /* SCRAPE_CONCURRENCY (0: off) */
+    int scrape_base_s;      /* SCRAPE_INTERVAL */
+    int scrape_min_s;       /* SCRAPE_MIN_INTERVAL */
+    int scrape_max_s;       /* SCRAPE_MAX_INTERVAL */
 };
 
 struct disc {
@@ -42,6 +50,8 @@ struct disc {
     size_t nproviders;
     struct disc_vpn *vpn;           /* owned by main.c */
     struct disc_searches *searches; /* disc_search.c's state */
+    struct disc_torrents *torrents; /* disc_torrents.c's state */
+    cm_rpc_t *pool;                 /* client of the stream-proxy's control API (owned by main.c) */
 };
 
 /* Column names, the additional data of each sealed column: a value cannot move to another. */
@@ -58,6 +68,12 @@ char *disc_seal_hex(const struct disc *d, const char *aad, const void *plain, si
  * SOURCE_GET, SOURCE_SET_TORRENT (proto/discovery.toml). `d` is borrowed and must outlive the
  * RPC server. */
 void disc_api_register(struct disc *d);
+
+/* Open the sealed bytea column `col` of row `row`, sealed for column `aad`: 0 with *out (a
+ * NUL-terminated copy, caller wipes and frees) and *len, 0 with NULL for SQL NULL, -1 when it
+ * does not open (another key, a changed row). */
+int disc_col_open(const struct disc *d, const PGresult *res, int row, int col, const char *aad,
+                  uint8_t **out, size_t *len);
 
 /* Store `len` bytes of .torrent `buf` for source `id` (sealed; name, size, quality when
  * unknown, the file list): the query's rows go to `cb` (cm_pg_result_fn; row 0 column 0 is

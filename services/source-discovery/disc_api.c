@@ -182,8 +182,8 @@ char *disc_seal_hex(const struct disc *d, const char *aad, const void *plain, si
 
 /* Open a sealed column into a fresh buffer. 0 with *out (caller owns; wipe then cm_free) and
  * its length, 0 with NULL for SQL NULL, -1 when it does not open (logged). */
-static int s_open_col(struct op *op, const PGresult *res, int row, int col, const char *aad,
-                      uint8_t **out, size_t *len)
+int disc_col_open(const struct disc *d, const PGresult *res, int row, int col, const char *aad,
+                  uint8_t **out, size_t *len)
 {
     uint8_t *sealed;
     size_t slen;
@@ -194,18 +194,27 @@ static int s_open_col(struct op *op, const PGresult *res, int row, int col, cons
     if (!sealed)
         return 0;
     uint8_t *plain = cm_malloc(slen >= DISC_CRYPT_OVERHEAD ? slen - DISC_CRYPT_OVERHEAD + 1 : 1);
-    int rc = disc_crypt_open(op->d->crypt, aad, sealed, slen, plain, len);
+    int rc = disc_crypt_open(d->crypt, aad, sealed, slen, plain, len);
     cm_free(sealed);
     if (rc < 0) {
         cm_free(plain);
-        cm_log_e("discovery", op->rid,
-                 "source %" PRIu64 ": %s does not open (another SOURCE_SECURITY_KEY, or the row "
-                 "was changed outside this daemon)",
-                 op->id, aad);
         return -1;
     }
+    plain[*len] = '\0';
     *out = plain;
     return 0;
+}
+
+static int s_open_col(struct op *op, const PGresult *res, int row, int col, const char *aad,
+                      uint8_t **out, size_t *len)
+{
+    if (disc_col_open(op->d, res, row, col, aad, out, len) == 0)
+        return 0;
+    cm_log_e("discovery", op->rid,
+             "source %" PRIu64 ": %s does not open (another SOURCE_SECURITY_KEY, or the row "
+             "was changed outside this daemon)",
+             op->id, aad);
+    return -1;
 }
 
 /* --- MOVIE_CREATE, MOVIE_GET --- */

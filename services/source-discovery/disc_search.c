@@ -62,9 +62,11 @@ struct search {
 
 struct disc_searches {
     struct search *all;
-    uint32_t n, nbg;    /* searches running; of them, background ones */
-    struct event *tick; /* the background loop */
-    bool picking;       /* a pick query is in flight */
+    uint32_t n, nbg;      /* searches running; of them, background ones */
+    struct event *tick;   /* the background loop */
+    struct event *import; /* the periodic import of the newest listings */
+    int importing;        /* listings in flight */
+    bool picking;         /* a pick query is in flight */
     bool stopped;
     struct waiter *waiters;         /* every waiter not yet called */
     char *trackers[S_TRACKERS_MAX]; /* BEST_TRACKERS */
@@ -553,6 +555,67 @@ static void s_on_tick(evutil_socket_t fd, short what, void *arg)
     cm_pg_query(d->pg, s_sql_due, 2, params, 0, s_on_due, d);
 }
 
+/* --- the periodic import of the newest movies --- */
+
+static const char s_sql_import[] =
+    "INSERT INTO movies (imdb_id, title, year, runtime_min, genres, poster_url) "
+    "SELECT x.imdb, left(x.title, 512), nullif(x.year, 0), nullif(x.runtime, 0), "
+    "CASE WHEN x.genres = '' THEN '{}'::text[] ELSE string_to_array(x.genres, ', ') END, "
+    "nullif(x.poster, '') FROM json_to_recordset($1::json) AS x(imdb text, title text, year int, "
+    "runtime int, genres text, poster text) "
+    "WHERE x.imdb ~ '^tt[0-9]{7,8}$' AND (x.year = 0 OR x.year BETWEEN 1870 AND 2200) "
+    "AND (x.runtime BETWEEN 0 AND 2000) ON CONFLICT (imdb_id) DO NOTHING";
+
+static void s_on_imported(int status, const PGresult *res, void *arg)
+{
+    struct disc *d = arg;
+    if (status == CM_OK)
+        cm_log_i("search", 0, "import: %s new movies", PQcmdTuples((PGresult *)res));
+    else
+        cm_log_w("search", 0, "import: storing the new movies failed");
+    if (d->searches)
+        d->searches->importing--;
+}
+
+static void s_on_latest(void *arg, int status, struct disc_parsed **result_p, const char *why)
+{
+    struct disc *d = arg;
+    const struct disc_parsed *res = result_p ? *result_p : NULL;
+    if (!d->searches)
+        return;
+    if (status != DISC_PROV_OK || !res || res->nmovies == 0) {
+        if (status != DISC_PROV_OK)
+            cm_log_w("search", 0, "import: the listing failed: %s", why);
+        d->searches->importing--;
+        return;
+    }
+    json_t *rows = json_array();
+    for (size_t i = 0; i < res->nmovies; i++) {
+        const struct disc_movie_meta *m = &res->movies[i].meta;
+        json_array_append_new(rows,
+                              json_pack("{s:s, s:s, s:i, s:i, s:s, s:s}", "imdb", m->imdb, "title",
+                                        m->title, "year", m->year, "runtime", m->runtime_min,
+                                        "genres", m->genres, "poster", m->poster));
+    }
+    char *text = cm_json_take_dump(rows, NULL);
+    const char *params[] = {text};
+    cm_pg_query(d->pg, s_sql_import, 1, params, 0, s_on_imported, d);
+    cm_free(text);
+}
+
+static void s_on_import(evutil_socket_t fd, short what, void *arg)
+{
+    CM_UNUSED(fd);
+    CM_UNUSED(what);
+    struct disc *d = arg;
+    struct disc_searches *ss = d->searches;
+    if (ss->stopped || ss->importing || (d->vpn && !disc_vpn_up(d->vpn)))
+        return;
+    for (size_t i = 0; i < d->nproviders; i++)
+        if (disc_provider_latest(d->providers[i], s_on_latest, d) > 0)
+            ss->importing++;
+}
+
 int disc_search_start(struct disc *d)
 {
     struct disc_searches *ss = cm_calloc(1, sizeof(*ss));
@@ -566,6 +629,12 @@ int disc_search_start(struct disc *d)
              strncmp(p, "https://", 8) == 0))
             ss->trackers[ss->ntrackers++] = cm_strndup(p, n);
         p += n + (comma ? 1 : 0);
+    }
+    if (d->cfg.import_ms > 0 && d->nproviders) {
+        ss->import = event_new(d->base, -1, EV_PERSIST, s_on_import, d);
+        struct timeval tv = cm_tv_ms(d->cfg.import_ms);
+        event_add(ss->import, &tv);
+        event_active(ss->import, EV_TIMEOUT, 0);
     }
     if (d->cfg.background) {
         ss->tick = event_new(d->base, -1, EV_PERSIST, s_on_tick, d);
@@ -584,6 +653,9 @@ void disc_search_stop(struct disc *d)
     if (ss->tick)
         event_free(ss->tick);
     ss->tick = NULL;
+    if (ss->import)
+        event_free(ss->import);
+    ss->import = NULL;
     for (size_t i = 0; i < ss->ntrackers; i++)
         cm_free(ss->trackers[i]);
     ss->ntrackers = 0;

@@ -11,8 +11,10 @@
 #include "disc_http.h"
 #include "disc_provider.h"
 #include "disc_search.h"
+#include "disc_torrents.h"
 #include "disc_vpn.h"
 #include "discovery_msg.h"
+#include "stream_msg.h"
 
 extern const struct cm_migration source_discovery_migrations[];
 extern const size_t source_discovery_migrations_count;
@@ -34,10 +36,14 @@ static struct {
     int64_t create_wait;                    /* MOVIE_CREATE_WAIT */
     bool background;                        /* DISCOVERY_BACKGROUND */
     int64_t tick, concurrency, refresh;     /* DISCOVERY_TICK, _CONCURRENCY, _REFRESH */
+    int64_t import;                         /* DISCOVERY_IMPORT_INTERVAL */
     char *trackers;                         /* BEST_TRACKERS */
     bool vpn_disabled;                      /* DISABLE_VPN_CHECK */
     char *vpn_ifaces, *vpn_url, *vpn_field; /* VPN_INTERFACES, VPN_CHECK_URL, VPN_CHECK_FIELD */
     int64_t vpn_interval;                   /* VPN_CHECK_INTERVAL */
+    char *stream;                           /* STREAM_CONTROL_ENDPOINT */
+    int64_t fetch_conc, fetch_timeout;      /* TORRENT_FETCH_CONCURRENCY, _TIMEOUT */
+    int64_t scrape_conc, scrape_base, scrape_min, scrape_max; /* SCRAPE_* */
 } s_cfg;
 
 static const struct cm_cfg_var s_vars[] = {
@@ -84,6 +90,8 @@ static const struct cm_cfg_var s_vars[] = {
      "background searches at once"},
     {"DISCOVERY_REFRESH", CM_CFG_MS, "24h", &s_cfg.refresh, 60000, 2592000000LL, NULL,
      "a movie with sources is searched again after this"},
+    {"DISCOVERY_IMPORT_INTERVAL", CM_CFG_MS, "0", &s_cfg.import, 0, 86400000, NULL,
+     "import the providers' newest movies this often (0: never); discovery finds their sources"},
     {"BEST_TRACKERS", CM_CFG_STR, "", &s_cfg.trackers, 0, 8192, NULL,
      "trackers added to every magnet built from a provider's hash, comma-separated"},
     {"DISABLE_VPN_CHECK", CM_CFG_BOOL, "false", &s_cfg.vpn_disabled, 0, 0, NULL,
@@ -96,6 +104,20 @@ static const struct cm_cfg_var s_vars[] = {
      "dotted path of the boolean in VPN_CHECK_URL's answer"},
     {"VPN_CHECK_INTERVAL", CM_CFG_MS, "5s", &s_cfg.vpn_interval, 200, 600000, NULL,
      "how often the VPN is checked"},
+    {"STREAM_CONTROL_ENDPOINT", CM_CFG_ENDPOINT, "tcp://127.0.0.1:5553", &s_cfg.stream, 0, 0, NULL,
+     "the stream-proxy's control API (metadata and scrapes through the worker pool)"},
+    {"TORRENT_FETCH_CONCURRENCY", CM_CFG_INT, "4", &s_cfg.fetch_conc, 0, DISC_FETCH_MAX, NULL,
+     ".torrent files fetched at once (provider URL, else the pool); 0: none"},
+    {"TORRENT_FETCH_TIMEOUT", CM_CFG_MS, "60s", &s_cfg.fetch_timeout, 1000, 600000, NULL,
+     "one .torrent fetch's deadline"},
+    {"SCRAPE_CONCURRENCY", CM_CFG_INT, "4", &s_cfg.scrape_conc, 0, DISC_SCRAPE_MAX, NULL,
+     "seeder counts scraped at once through the pool; 0: none"},
+    {"SCRAPE_INTERVAL", CM_CFG_MS, "6h", &s_cfg.scrape_base, 60000, 2592000000LL, NULL,
+     "a source's seeders are scraped again after this, adapted to how fast they change"},
+    {"SCRAPE_MIN_INTERVAL", CM_CFG_MS, "30m", &s_cfg.scrape_min, 10000, 2592000000LL, NULL,
+     "the adapted scrape interval is at least this"},
+    {"SCRAPE_MAX_INTERVAL", CM_CFG_MS, "72h", &s_cfg.scrape_max, 60000, 2592000000LL, NULL,
+     "... and at most this"},
 };
 
 static const struct cm_daemon s_daemon = {
@@ -209,7 +231,25 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
         .ondemand_ms = (int)s_cfg.ondemand_ms,
         .create_wait_ms = (int)s_cfg.create_wait,
         .trackers = s_cfg.trackers,
+        .import_ms = (int)s_cfg.import,
+        .fetch_concurrency = (int)s_cfg.fetch_conc,
+        .fetch_timeout_ms = (int)s_cfg.fetch_timeout,
+        .scrape_concurrency = (int)s_cfg.scrape_conc,
+        .scrape_base_s = (int)(s_cfg.scrape_base / 1000),
+        .scrape_min_s = (int)(s_cfg.scrape_min / 1000),
+        .scrape_max_s = (int)(s_cfg.scrape_max / 1000),
     };
+    if (s_disc.cfg.scrape_min_s > s_disc.cfg.scrape_max_s) {
+        cm_log_e("main", 0, "SCRAPE_MIN_INTERVAL is longer than SCRAPE_MAX_INTERVAL");
+        return -1;
+    }
+    static const struct cm_proto *const pool_protos[] = {&stream_proto, NULL};
+    struct cm_rpc_opts po = {.name = "stream", .protos = pool_protos, .max_msg = CM_POOL_MSG_MAX};
+    if (!(s_disc.pool =
+              cm_rpc_client_new(ctx->base, ctx->zctx, &po, s_cfg.stream, err, sizeof(err)))) {
+        cm_log_e("main", 0, "STREAM_CONTROL_ENDPOINT: %s", err);
+        return -1;
+    }
     char ua[64];
     snprintf(ua, sizeof(ua), "Marquee/%s", CM_VERSION);
     s_disc.http = disc_http_new(s_disc.base, ua);
@@ -241,6 +281,7 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
     cm_log_n("main", 0, "providers: %s; VPN gate: %s (%s)", n ? s_cfg.providers : "none",
              disc_vpn_check(s_disc.vpn), disc_vpn_reason(s_disc.vpn));
     disc_search_start(&s_disc);
+    disc_torrents_start(&s_disc);
     disc_api_register(&s_disc);
     disc_status_register(&s_disc);
     return 0;
@@ -259,6 +300,8 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
         disc_provider_destroy(&s_disc.providers[i]);
     s_disc.nproviders = 0;
     disc_search_stop(&s_disc);
+    disc_torrents_stop(&s_disc);
+    cm_rpc_destroy(&s_disc.pool);
     disc_vpn_destroy(&s_disc.vpn);
     disc_http_destroy(&s_disc.http);
     disc_crypt_destroy(&s_disc.crypt);

@@ -489,7 +489,9 @@ class Bench:
             d, dr = self.daemon("source-discovery", {**db,
                                                      "DISCOVERY_BIND": "tcp://127.0.0.1:*",
                                                      "SOURCE_SECURITY_KEY": SOURCE_SECURITY_KEY,
-                                                     "DISCOVERY_PROVIDERS": ""})
+                                                     "DISCOVERY_PROVIDERS": "",
+                                                     "TORRENT_FETCH_CONCURRENCY": "0",
+                                                     "SCRAPE_CONCURRENCY": "0"})
             started.append(d)
             sp, spr = self.daemon("stream-proxy", {"STREAM_CONTROL_BIND": "tcp://127.0.0.1:*",
                                                    "STREAM_POOL_BIND": "tcp://127.0.0.1:*",

@@ -139,8 +139,11 @@ class Stack:
             env.setdefault("REVOCATION_POLL", "200ms")
         if binary == "source-discovery":
             env.setdefault("SOURCE_SECURITY_KEY", SOURCE_SECURITY_KEY)
-            # never a provider off this machine: a test names its fixture servers
+            # never a provider off this machine: a test names its fixture servers; no
+            # .torrent fetch or scrape unless a test wires the pool for them
             env.setdefault("DISCOVERY_PROVIDERS", "")
+            env.setdefault("TORRENT_FETCH_CONCURRENCY", "0")
+            env.setdefault("SCRAPE_CONCURRENCY", "0")
         d = Daemon(name, binary, env, self.logdir, args)
         self.daemons[name] = d
         self.spawned.append(d)

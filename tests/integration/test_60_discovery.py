@@ -331,3 +331,21 @@ def test_vpn_down_pauses_discovery_and_up_resumes_it(stack, fixtures, pg):
         assert yts.requests() + rarbg.requests() > before
     finally:
         vpn.stop()
+
+
+def test_periodic_import_of_the_newest_listings(stack, fixtures, pg):
+    """DISCOVERY_IMPORT_INTERVAL: the newest movies of each provider enter the catalog (once at
+    start, then every interval); background discovery then finds their sources."""
+    base, admin = _start(stack, fixtures, pg, DISCOVERY_IMPORT_INTERVAL="1h")
+    yts, rarbg = fixtures
+
+    def count():
+        return _rows(pg.url, "SELECT count(*) FROM movies")[0][0]
+    wait_until(lambda: count() >= 3, 15, what="movies imported from the listings")
+    rows = _rows(pg.url, "SELECT imdb_id, title FROM movies WHERE title <> '' LIMIT 5")
+    assert rows, "imported movies have their titles"
+    r = call(base, "GET", "/api/movies?limit=100", None, auth_header(admin))
+    assert r.status == 200 and r.json["total"] == count(), r
+    asked = yts.get("/__stats")["last"] + rarbg.get("/__stats")["last"]
+    assert any("sort_by=date_added" in p for p in asked), asked
+    assert any("get-posts" in p for p in asked), asked
