@@ -1009,6 +1009,123 @@ void stream_scrape_ok_print(const struct stream_scrape_ok *m, FILE *out)
     fputc('\n', out);
 }
 
+/* --- SWARM_GATE --- */
+
+int stream_swarm_gate_encode(const struct stream_swarm_gate *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    /* Refuse a field that breaks the schema before writing anything. */
+    if (!s_str_valid(m->reason, 256 + 1))
+        return -1;
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 2);
+    cm_mp_put_uint(&w, 1); /* paused */
+    cm_mp_put_bool(&w, m->paused);
+    cm_mp_put_uint(&w, 2); /* reason */
+    cm_mp_put_cstr(&w, m->reason);
+    return cm_mp_writer_status(&w);
+}
+
+int stream_swarm_gate_decode(struct stream_swarm_gate *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* paused */
+            bit = 0x1;
+            rc = cm_mp_read_bool(&r, &m->paused);
+            break;
+        case 2: /* reason */
+            bit = 0x2;
+            rc = s_get_str(&r, m->reason, 256 + 1);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    return 0;
+}
+
+void stream_swarm_gate_print(const struct stream_swarm_gate *m, FILE *out)
+{
+    fputs("stream.SWARM_GATE", out);
+    fprintf(out, " paused=%s", m->paused ? "true" : "false");
+    fputs(" reason=", out);
+    s_print_str(out, m->reason, 256 + 1);
+    fputc('\n', out);
+}
+
+/* --- SWARM_GATE_OK --- */
+
+int stream_swarm_gate_ok_encode(const struct stream_swarm_gate_ok *m, cm_buf_t *out)
+{
+    cm_mp_writer_t w;
+
+    cm_mp_writer_init(&w, out);
+    cm_mp_put_map(&w, 1);
+    cm_mp_put_uint(&w, 1); /* workers */
+    cm_mp_put_uint(&w, m->workers);
+    return cm_mp_writer_status(&w);
+}
+
+int stream_swarm_gate_ok_decode(struct stream_swarm_gate_ok *m, const void *data, size_t size)
+{
+    cm_mp_reader_t r;
+    uint32_t n;
+    uint64_t seen = 0; /* bit i: the i-th field was read */
+
+    memset(m, 0, sizeof(*m));
+    if (cm_mp_check(data, size, CM_MP_DEPTH_MAX) < 0)
+        return -1;
+    cm_mp_reader_init(&r, data, size);
+    if (cm_mp_read_map(&r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t tag, bit = 0;
+        int rc;
+        if (cm_mp_read_uint(&r, &tag) < 0)
+            return -1;
+        switch (tag) {
+        case 1: /* workers */
+            bit = 0x1;
+            rc = s_get_u32(&r, &m->workers);
+            break;
+        default: /* a field of a newer sender: skip it */
+            rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
+            break;
+        }
+        if (rc < 0 || (seen & bit))
+            return -1;
+        seen |= bit;
+    }
+    return 0;
+}
+
+void stream_swarm_gate_ok_print(const struct stream_swarm_gate_ok *m, FILE *out)
+{
+    fputs("stream.SWARM_GATE_OK", out);
+    fprintf(out, " workers=%" PRIu32, m->workers);
+    fputc('\n', out);
+}
+
 /* --- Protocol --- */
 
 static const struct cm_proto_msg s_msgs[] = {
@@ -1022,6 +1139,8 @@ static const struct cm_proto_msg s_msgs[] = {
     {.id = STREAM_MSG_METADATA_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "METADATA_OK"},
     {.id = STREAM_MSG_SCRAPE, .kind = CM_MSG_REQUEST, .payload = 0, .name = "SCRAPE"},
     {.id = STREAM_MSG_SCRAPE_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "SCRAPE_OK"},
+    {.id = STREAM_MSG_SWARM_GATE, .kind = CM_MSG_REQUEST, .payload = 0, .name = "SWARM_GATE"},
+    {.id = STREAM_MSG_SWARM_GATE_OK, .kind = CM_MSG_REPLY, .payload = 0, .name = "SWARM_GATE_OK"},
 };
 
 const struct cm_proto stream_proto = {
@@ -1061,6 +1180,10 @@ int stream_msg_decode(int id, void *m, const void *data, size_t size)
         return stream_scrape_decode(m, data, size);
     case STREAM_MSG_SCRAPE_OK:
         return stream_scrape_ok_decode(m, data, size);
+    case STREAM_MSG_SWARM_GATE:
+        return stream_swarm_gate_decode(m, data, size);
+    case STREAM_MSG_SWARM_GATE_OK:
+        return stream_swarm_gate_ok_decode(m, data, size);
     default:
         return -1;
     }
@@ -1089,6 +1212,10 @@ int stream_msg_encode(int id, const void *m, cm_buf_t *out)
         return stream_scrape_encode(m, out);
     case STREAM_MSG_SCRAPE_OK:
         return stream_scrape_ok_encode(m, out);
+    case STREAM_MSG_SWARM_GATE:
+        return stream_swarm_gate_encode(m, out);
+    case STREAM_MSG_SWARM_GATE_OK:
+        return stream_swarm_gate_ok_encode(m, out);
     default:
         return -1;
     }
@@ -1126,6 +1253,12 @@ void stream_msg_print(int id, const void *m, FILE *out)
         break;
     case STREAM_MSG_SCRAPE_OK:
         stream_scrape_ok_print(m, out);
+        break;
+    case STREAM_MSG_SWARM_GATE:
+        stream_swarm_gate_print(m, out);
+        break;
+    case STREAM_MSG_SWARM_GATE_OK:
+        stream_swarm_gate_ok_print(m, out);
         break;
     default:
         fprintf(out, "stream.? id=%d\n", id);

@@ -39,6 +39,8 @@
 #define STREAM_MSG_METADATA_OK 8
 #define STREAM_MSG_SCRAPE 9
 #define STREAM_MSG_SCRAPE_OK 10
+#define STREAM_MSG_SWARM_GATE 11
+#define STREAM_MSG_SWARM_GATE_OK 12
 
 /* SESSIONS (1, request): Gateway: open streams of a user (user_id 0 with all = true:
  * everyone's). Answered by SESSIONS_OK. */
@@ -198,6 +200,30 @@ int stream_scrape_ok_encode(const struct stream_scrape_ok *m, cm_buf_t *out);
 int stream_scrape_ok_decode(struct stream_scrape_ok *m, const void *data, size_t size);
 void stream_scrape_ok_print(const struct stream_scrape_ok *m, FILE *out);
 
+/* SWARM_GATE (11, request): Discovery: the VPN gate's state, sent on every change and again
+ * every few seconds (a restarted proxy learns it). The proxy keeps the last one (at start: not
+ * paused) and passes it to every worker in its HEARTBEAT; a worker run with
+ * VPN_GATE_TORRENTS=true stops all swarm traffic while it is paused. Answered by SWARM_GATE_OK. */
+struct stream_swarm_gate {
+    bool paused;          /* tag 1: the VPN is down: no swarm traffic */
+    char reason[256 + 1]; /* tag 2: why, for the logs */
+};
+
+int stream_swarm_gate_encode(const struct stream_swarm_gate *m, cm_buf_t *out);
+int stream_swarm_gate_decode(struct stream_swarm_gate *m, const void *data, size_t size);
+void stream_swarm_gate_print(const struct stream_swarm_gate *m, FILE *out);
+
+/* SWARM_GATE_OK (12, reply): The state is taken. */
+struct stream_swarm_gate_ok {
+    /* tag 1: live workers told (on a change: those the new state was sent to at once; else every
+     * live worker, told by its next heartbeat) */
+    uint32_t workers;
+};
+
+int stream_swarm_gate_ok_encode(const struct stream_swarm_gate_ok *m, cm_buf_t *out);
+int stream_swarm_gate_ok_decode(struct stream_swarm_gate_ok *m, const void *data, size_t size);
+void stream_swarm_gate_ok_print(const struct stream_swarm_gate_ok *m, FILE *out);
+
 /* Room for any message of the protocol, e.g. to decode into before dispatching. */
 union stream_msg {
     struct stream_sessions sessions;
@@ -210,6 +236,8 @@ union stream_msg {
     struct stream_metadata_ok metadata_ok;
     struct stream_scrape scrape;
     struct stream_scrape_ok scrape_ok;
+    struct stream_swarm_gate swarm_gate;
+    struct stream_swarm_gate_ok swarm_gate_ok;
 };
 
 /* The name of message `id` (e.g. "SESSIONS"), or "?" when the protocol has none. Static. */

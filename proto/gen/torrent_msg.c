@@ -217,7 +217,7 @@ int torrent_heartbeat_encode(const struct torrent_heartbeat *m, cm_buf_t *out)
     cm_mp_writer_t w;
 
     cm_mp_writer_init(&w, out);
-    cm_mp_put_map(&w, 6);
+    cm_mp_put_map(&w, 7);
     cm_mp_put_uint(&w, 1); /* torrents */
     cm_mp_put_uint(&w, m->torrents);
     cm_mp_put_uint(&w, 2); /* peers */
@@ -230,6 +230,8 @@ int torrent_heartbeat_encode(const struct torrent_heartbeat *m, cm_buf_t *out)
     cm_mp_put_uint(&w, m->free_cache_bytes);
     cm_mp_put_uint(&w, 6); /* draining */
     cm_mp_put_bool(&w, m->draining);
+    cm_mp_put_uint(&w, 7); /* swarm_paused */
+    cm_mp_put_bool(&w, m->swarm_paused);
     return cm_mp_writer_status(&w);
 }
 
@@ -275,6 +277,10 @@ int torrent_heartbeat_decode(struct torrent_heartbeat *m, const void *data, size
             bit = 0x20;
             rc = cm_mp_read_bool(&r, &m->draining);
             break;
+        case 7: /* swarm_paused */
+            bit = 0x40;
+            rc = cm_mp_read_bool(&r, &m->swarm_paused);
+            break;
         default: /* a field of a newer sender: skip it */
             rc = cm_mp_skip(&r, CM_MP_DEPTH_MAX);
             break;
@@ -295,6 +301,7 @@ void torrent_heartbeat_print(const struct torrent_heartbeat *m, FILE *out)
     fprintf(out, " up_bps=%" PRIu64, m->up_bps);
     fprintf(out, " free_cache_bytes=%" PRIu64, m->free_cache_bytes);
     fprintf(out, " draining=%s", m->draining ? "true" : "false");
+    fprintf(out, " swarm_paused=%s", m->swarm_paused ? "true" : "false");
     fputc('\n', out);
 }
 

@@ -69,12 +69,20 @@ void torrent_ready_print(const struct torrent_ready *m, FILE *out);
 
 /* HEARTBEAT (2, event): Both ways, every second: liveness plus the sender's load. */
 struct torrent_heartbeat {
-    uint32_t torrents;         /* tag 1: torrents loaded */
-    uint32_t peers;            /* tag 2: connected peers */
-    uint64_t down_bps;         /* tag 3: download rate, bytes per second */
-    uint64_t up_bps;           /* tag 4: upload rate, bytes per second */
-    uint64_t free_cache_bytes; /* tag 5: free space of the piece cache */
-    bool draining;             /* tag 6: takes no new streams */
+    /* tag 1: torrents loaded */
+    uint32_t torrents;
+    /* tag 2: connected peers */
+    uint32_t peers;
+    /* tag 3: download rate, bytes per second */
+    uint64_t down_bps;
+    /* tag 4: upload rate, bytes per second */
+    uint64_t up_bps;
+    /* tag 5: free space of the piece cache */
+    uint64_t free_cache_bytes;
+    /* tag 6: takes no new streams */
+    bool draining;
+    /* tag 7: proxy to worker: the VPN gate is closed: no swarm traffic */
+    bool swarm_paused;
 };
 
 int torrent_heartbeat_encode(const struct torrent_heartbeat *m, cm_buf_t *out);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * strm_control: stream.METADATA and stream.SCRAPE forwarded to a worker of the pool. */
+ * strm_control: stream.METADATA and stream.SCRAPE forwarded to a worker of the pool;
+ * stream.SWARM_GATE handed to the pool's heartbeats. */
 #include "cm.h"
 #include "strm_control.h"
 #include "bt_magnet.h"
@@ -431,6 +432,36 @@ out:
     cm_free(req);
 }
 
+/* The VPN gate: kept by the pool, which tells the workers. */
+static void s_on_swarm_gate(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
+{
+    strm_control_t *ctl = arg;
+    struct stream_swarm_gate req;
+    if (stream_swarm_gate_decode(&req, msg->body.data, msg->body.len) < 0) {
+        cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "malformed SWARM_GATE");
+        return;
+    }
+    bool was = strm_pool_swarm_paused(ctl->pool);
+    struct stream_swarm_gate_ok out = {.workers =
+                                           strm_pool_set_swarm_paused(ctl->pool, req.paused)};
+    if (was != req.paused) {
+        if (req.paused)
+            cm_log_w("control", msg->hdr.rid,
+                     "swarm traffic paused (VPN gate closed: %s); told %" PRIu32 " workers",
+                     req.reason[0] ? req.reason : "no reason given", out.workers);
+        else
+            cm_log_n("control", msg->hdr.rid,
+                     "swarm traffic resumed (VPN gate open%s%s); told %" PRIu32 " workers",
+                     req.reason[0] ? ": " : "", req.reason, out.workers);
+    }
+    cm_buf_t *b = cm_buf_new(64);
+    if (stream_swarm_gate_ok_encode(&out, b) == 0)
+        cm_rpc_reply(rpc, msg, STREAM_PROTO, STREAM_MSG_SWARM_GATE_OK, b, NULL);
+    else
+        cm_rpc_reply_error(rpc, msg, CM_ERR_INTERNAL, "cannot encode SWARM_GATE_OK");
+    cm_buf_destroy(&b);
+}
+
 /* --- life --- */
 
 strm_control_t *strm_control_new(struct event_base *base, strm_pool_t *pool, cm_rpc_t *control)
@@ -442,6 +473,7 @@ strm_control_t *strm_control_new(struct event_base *base, strm_pool_t *pool, cm_
     self->live = cm_calloc(STRM_CONTROL_WORKERS_SCAN, sizeof(*self->live));
     cm_rpc_handle(control, STREAM_PROTO, STREAM_MSG_METADATA, s_on_metadata, self);
     cm_rpc_handle(control, STREAM_PROTO, STREAM_MSG_SCRAPE, s_on_scrape, self);
+    cm_rpc_handle(control, STREAM_PROTO, STREAM_MSG_SWARM_GATE, s_on_swarm_gate, self);
     return self;
 }
 

@@ -11,7 +11,11 @@
  * rendezvous order asked; at most STRM_CONTROL_TRIES_MAX workers per request. At most
  * STRM_CONTROL_INFLIGHT_MAX requests are forwarded at once (a request given up on a worker
  * that left still counts until its call ends): ERROR BUSY beyond. No live worker: ERROR
- * UNAVAILABLE. Everything runs on the loop's thread. */
+ * UNAVAILABLE. Everything runs on the loop's thread.
+ *
+ * Also stream.SWARM_GATE, the VPN gate of source-discovery: its state goes to the pool
+ * (strm_pool_set_swarm_paused), whose heartbeats pass it to every worker; a change is logged
+ * with its reason. It is answered SWARM_GATE_OK with the workers told. */
 #ifndef STRM_CONTROL_H
 #define STRM_CONTROL_H
 #include "cm.h"
@@ -31,9 +35,9 @@ enum {
 
 typedef struct strm_control strm_control_t;
 
-/* Handle METADATA and SCRAPE of the stream protocol on `control` (the daemon's RPC server),
- * forwarding them to the workers of `pool`. Both are borrowed and must outlive the result, or
- * be destroyed in the daemon's teardown: destroying the pool ends the calls in flight, whose
+/* Handle METADATA, SCRAPE and SWARM_GATE of the stream protocol on `control` (the daemon's RPC
+ * server), forwarding them to the workers of `pool`. Both are borrowed and must outlive the result,
+ * or be destroyed in the daemon's teardown: destroying the pool ends the calls in flight, whose
  * callers get ERROR SHUTDOWN. Caller owns the result (strm_control_destroy). Aborts on OOM. */
 strm_control_t *strm_control_new(struct event_base *base, strm_pool_t *pool, cm_rpc_t *control);
 

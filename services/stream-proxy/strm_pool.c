@@ -41,8 +41,20 @@ struct strm_pool {
     struct worker workers[POOL_WORKERS_MAX]; /* registry (small: a linear scan is fine) */
     size_t nworkers;                         /* slots in use */
     cm_buf_t *hb;                            /* the encoded HEARTBEAT we send */
+    bool swarm_paused;                       /* ... its swarm_paused (the VPN gate) */
     struct strm_pool_events ev;              /* the edge's callbacks */
 };
+
+/* (Re-)encode the HEARTBEAT every worker is sent. */
+static void s_hb_encode(strm_pool_t *self)
+{
+    struct torrent_heartbeat hb;
+    memset(&hb, 0, sizeof(hb));
+    hb.swarm_paused = self->swarm_paused;
+    cm_buf_reset(self->hb);
+    if (torrent_heartbeat_encode(&hb, self->hb) < 0)
+        assert(!"HEARTBEAT fits in 256 bytes");
+}
 
 static struct worker *s_find(strm_pool_t *self, const cm_iov_t *id)
 {
@@ -171,6 +183,11 @@ static void s_on_ready(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
         self->nworkers++;
         cm_log_n("pool", 0, "worker %s joined (version %s, capacity %u)", r.worker_id, r.version,
                  r.capacity);
+        if (self->swarm_paused) { /* it must not wait a round to hear that the gate is closed */
+            cm_iov_t id = {w->identity, w->idlen};
+            (void)cm_rpc_send(self->rpc, &id, TORRENT_PROTO, TORRENT_MSG_HEARTBEAT, 0, self->hb,
+                              NULL);
+        }
     }
     snprintf(w->worker_id, sizeof(w->worker_id), "%s", r.worker_id);
     snprintf(w->version, sizeof(w->version), "%s", r.version);
@@ -303,6 +320,35 @@ int strm_pool_send(strm_pool_t *self, const char *worker_id, int msg, const cm_b
     return cm_rpc_send(self->rpc, &id, TORRENT_PROTO, msg, 0, body, NULL);
 }
 
+uint32_t strm_pool_set_swarm_paused(strm_pool_t *self, bool paused)
+{
+    assert(self && self->tag == STRM_POOL_TAG);
+    if (self->swarm_paused == paused)
+        return (uint32_t)self->nworkers;
+    self->swarm_paused = paused;
+    s_hb_encode(self);
+    /* One round now. A send that fails is left to the tick, which drops a worker that is gone
+     * (no callback may run from inside this call). */
+    self->hb_sent = cm_mono_ms();
+    uint32_t told = 0;
+    for (size_t i = 0; i < POOL_WORKERS_MAX; i++) {
+        struct worker *w = &self->workers[i];
+        if (!w->idlen)
+            continue;
+        cm_iov_t id = {w->identity, w->idlen};
+        if (cm_rpc_send(self->rpc, &id, TORRENT_PROTO, TORRENT_MSG_HEARTBEAT, 0, self->hb, NULL) ==
+            0)
+            told++;
+    }
+    return told;
+}
+
+bool strm_pool_swarm_paused(const strm_pool_t *self)
+{
+    assert(self && self->tag == STRM_POOL_TAG);
+    return self->swarm_paused;
+}
+
 size_t strm_pool_list(const strm_pool_t *self, struct strm_worker_info *out, size_t max)
 {
     size_t n = 0;
@@ -405,11 +451,8 @@ strm_pool_t *strm_pool_new(struct event_base *base, void *zctx, const char *endp
     cm_rpc_handle(rpc, TORRENT_PROTO, TORRENT_MSG_READ_END, s_on_read_end, self);
     cm_rpc_on_peer(rpc, s_on_peer, self);
 
-    struct torrent_heartbeat hb;
-    memset(&hb, 0, sizeof(hb));
     self->hb = cm_buf_new(256);
-    if (torrent_heartbeat_encode(&hb, self->hb) < 0)
-        assert(!"HEARTBEAT fits in 256 bytes");
+    s_hb_encode(self);
 
     if (zmq_socket_monitor(cm_zsock_raw(cm_rpc_zsock(rpc)), POOL_MONITOR_EP,
                            ZMQ_EVENT_DISCONNECTED) == 0) {

@@ -65,6 +65,15 @@ int strm_pool_local_dir(const strm_pool_t *self, const char *worker_id);
  * descriptor, or -1 with errno. */
 int strm_open_beneath(int dirfd, const char *path);
 
+/* The VPN gate as the pool passes it on: every HEARTBEAT the pool sends carries `paused`
+ * (torrent.HEARTBEAT swarm_paused; at start: false), and a worker that joins while it is set
+ * hears it at once. On a change one heartbeat round goes out now; returns how many workers it
+ * was sent to (a worker whose queue is full hears it at the next round). Unchanged: nothing is
+ * sent and the live workers are counted (the regular heartbeats carry it). */
+uint32_t strm_pool_set_swarm_paused(strm_pool_t *self, bool paused);
+/* The state last set. */
+bool strm_pool_swarm_paused(const strm_pool_t *self);
+
 /* The live workers, for GET /api/workers. */
 struct strm_worker_info {
     char id[STRM_WORKER_ID_MAX + 1];

@@ -209,6 +209,7 @@ struct bt_dht {
     struct s_dns dnsreq[S_DNS_MAX];
     uint64_t next_boot_ms, boot_gap_ms;
     bool started;
+    bool paused; /* the VPN gate: nothing sent, nothing answered (bt_dht_set_paused) */
 
     uint64_t maint_ms;
     struct bt_dht_stats st;
@@ -610,6 +611,8 @@ static int s_send(bt_dht_t *d, uint32_t ip, uint16_t port)
     size_t len = cm_buf_len(d->obuf);
     if (len == 0 || len > BT_DHT_PKT_MAX)
         return -2;
+    if (d->paused)
+        return -1; /* never reached: nothing runs while paused */
     if (!s_budget(d, len)) {
         d->st.dropped_out++;
         return -1;
@@ -1571,8 +1574,8 @@ static void s_read_cb(evutil_socket_t fd, short what, void *arg)
                 continue; /* ICMP port unreachable for an earlier send: nothing to do */
             break;        /* EAGAIN */
         }
-        if ((size_t)n > BT_DHT_PKT_MAX) {
-            d->st.ignored++; /* B-10: oversized datagrams are not looked at */
+        if ((size_t)n > BT_DHT_PKT_MAX || d->paused) {
+            d->st.ignored++; /* B-10: oversized datagrams are not looked at; paused: none */
             continue;
         }
         s_input(d, d->pkt, (size_t)n, &from);
@@ -1686,6 +1689,10 @@ static void s_tick_cb(evutil_socket_t fd, short what, void *arg)
     CM_UNUSED(what);
     uint64_t now = cm_mono_ms();
     s_refill(d);
+    if (d->paused) {
+        s_gc(d);
+        return;
+    }
     s_timeouts(d, now);
     s_step_all(d);
     if (d->started)
@@ -1787,6 +1794,8 @@ static void s_kick_cb(evutil_socket_t fd, short what, void *arg)
     bt_dht_t *d = arg;
     CM_UNUSED(fd);
     CM_UNUSED(what);
+    if (d->paused)
+        return; /* bt_dht_set_paused kicks again on resume */
     if (!d->started) {
         d->started = true;
         s_resolve(d);
@@ -2093,8 +2102,38 @@ void bt_dht_input(bt_dht_t *d, const uint8_t *buf, size_t len, const struct sock
 {
     if (!d || !buf)
         return;
+    if (d->paused) {
+        d->st.ignored++;
+        return;
+    }
     s_input(d, buf, len, from);
     s_gc(d);
+}
+
+void bt_dht_set_paused(bt_dht_t *d, bool paused)
+{
+    if (!d || d->paused == paused)
+        return;
+    d->paused = paused;
+    if (paused) {
+        /* Queries out are forgotten: their nodes did not fail us, we stopped listening. */
+        for (size_t i = 0; i < S_TX_MAX; i++)
+            d->tx[i].used = false;
+        d->ntx = 0;
+        for (struct s_lookup *L = d->lookups; L; L = L->next) {
+            if (L->dead)
+                continue;
+            L->dead = true; /* as bt_dht_cancel: no callback */
+            if (L->kind == S_L_PEERS)
+                d->npeer_lookups--;
+        }
+        s_gc(d);
+        return;
+    }
+    /* Back: bootstrap again at once (the table may have gone stale), then as usual. */
+    d->next_boot_ms = 0;
+    d->boot_gap_ms = S_REBOOT_MIN_MS;
+    s_kick(d);
 }
 
 void bt_dht_set_output(bt_dht_t *d, bt_dht_output_fn fn, void *arg)

@@ -92,6 +92,14 @@ uint64_t bt_dht_get_peers(bt_dht_t *d, const uint8_t info_hash[20], uint16_t por
 /* Stop a lookup: no callback of it is called after this. Unknown or ended handles are fine. */
 void bt_dht_cancel(bt_dht_t *d, uint64_t handle);
 
+/* The VPN gate. Paused: nothing is sent (no query, no answer), datagrams that arrive are
+ * dropped unread (counted as ignored), every lookup ends without its callbacks (as
+ * bt_dht_cancel) and the queries out are forgotten without blaming their nodes; the routing
+ * table and the peer store are kept. A lookup started while paused waits for the resume.
+ * Resumed: a bootstrap lookup runs at once, then maintenance as usual. Unchanged: nothing
+ * happens. Not from inside one of this node's callbacks. */
+void bt_dht_set_paused(bt_dht_t *d, bool paused);
+
 struct bt_dht_stats {
     uint32_t nodes;         /* in the routing table */
     uint32_t good;          /* of which good (BEP 5) */

@@ -131,6 +131,10 @@ static void s_on_accept(struct evconnlistener *l, evutil_socket_t fd, struct soc
 {
     CM_UNUSED(l);
     bt_engine_t *e = arg;
+    if (e->paused) { /* the VPN gate is closed: not one byte to anyone */
+        evutil_closesocket(fd);
+        return;
+    }
     if (e->npeers >= e->opts.conn_max || e->npending >= BT_INCOMING_PENDING_MAX ||
         bt_engine_blocked(e, sa) || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)) {
         char name[64];
@@ -341,6 +345,40 @@ void bt_engine_destroy(bt_engine_t **self_p)
     cm_free(e->best);
     e->tag = 0xdeadbeef;
     cm_free(e);
+}
+
+void bt_engine_set_paused(bt_engine_t *e, bool paused)
+{
+    if (e->paused == paused)
+        return;
+    uint32_t peers = e->npeers;
+    e->paused = paused;
+    if (paused) {
+        while (e->pending)
+            bt_peer_close(e->pending, "swarm traffic paused");
+        for (bt_torrent_t *t = e->torrents; t; t = t->next)
+            bt_torrent_set_paused(t, true);
+        bt_trk_set_paused(e->trk, true);
+        bt_dht_set_paused(e->dht, true);
+        cm_log_w("engine", 0,
+                 "swarm traffic paused (VPN gate): %" PRIu32 " peer connections closed, "
+                 "trackers and DHT silent, %" PRIu32 " torrents kept",
+                 peers, e->ntorrents);
+        return;
+    }
+    bt_trk_set_paused(e->trk, false); /* every tracker announces now */
+    bt_dht_set_paused(e->dht, false);
+    for (bt_torrent_t *t = e->torrents; t; t = t->next)
+        bt_torrent_set_paused(t, false);
+    cm_log_n("engine", 0,
+             "swarm traffic resumed: trackers announce, known peers are tried again "
+             "(%" PRIu32 " torrents)",
+             e->ntorrents);
+}
+
+bool bt_engine_paused(const bt_engine_t *e)
+{
+    return e->paused;
 }
 
 const char *bt_engine_listen_addr(const bt_engine_t *e)

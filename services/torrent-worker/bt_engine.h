@@ -51,6 +51,18 @@ void bt_engine_drain(bt_engine_t *e, int max_ms);
 /* Closes every peer and torrent; what is still in flight to trackers is cancelled. */
 void bt_engine_destroy(bt_engine_t **self_p);
 
+/* The VPN gate: swarm traffic off (paused) or on. While paused nothing goes to the swarm:
+ * every peer connection is closed and no new one is made, incoming connections are accepted
+ * and closed at once, trackers hear nothing (announces wait; scrapes and `stopped`s fail with
+ * "swarm traffic paused (VPN down)", see bt_trk_set_paused), the DHT neither asks nor answers.
+ * Torrents stay loaded: a metadata fetch simply gets no peer (and times out as usual), and
+ * verified pieces stay readable (bt_torrent_read, the cache files). On resume every tracker is
+ * announced to at once, the known peer addresses are tried again and the DHT bootstraps and
+ * looks the torrents up again. Logs one line per change; unchanged, nothing happens. Not from
+ * inside an engine callback. */
+void bt_engine_set_paused(bt_engine_t *e, bool paused);
+bool bt_engine_paused(const bt_engine_t *e);
+
 /* The engine's tracker client (scrapes for the pool). Borrowed. */
 bt_trk_t *bt_engine_trk(bt_engine_t *e);
 

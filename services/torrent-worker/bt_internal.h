@@ -198,6 +198,7 @@ struct bt_engine {
     uint64_t downloaded, uploaded, down_win, up_win, down_bps, up_bps;
     struct bt_peer *zombies; /* closed peers, freed on the next loop turn */
     struct event *ev_reap;
+    bool paused; /* the VPN gate: no swarm traffic (bt_engine_set_paused) */
 };
 
 /* bt_peer.c */
@@ -229,6 +230,10 @@ void bt_torrent_tick(bt_torrent_t *t, uint64_t now);
 void bt_torrent_ban(bt_torrent_t *t, struct bt_peer *p, const char *why);
 bool bt_torrent_is_banned(const bt_torrent_t *t, const struct sockaddr *sa);
 void bt_torrent_connect_some(bt_torrent_t *t);
+/* The engine's pause (the VPN gate): paused, close every peer (the addresses keep their
+ * failure counts) and cancel the DHT lookup; resumed, try every known address again now and
+ * look the torrent up in the DHT. */
+void bt_torrent_set_paused(bt_torrent_t *t, bool paused);
 
 /* bt_engine.c */
 bool bt_engine_can_connect(const bt_engine_t *e);

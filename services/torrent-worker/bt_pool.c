@@ -32,6 +32,8 @@ struct bt_pool {
     bt_stream_t *stream;        /* the read path: OPEN, READ, CHUNK */
     char local_dir[1025];       /* READY cache_dir: the cache's absolute path ("" unknown) */
     char local_token[33];       /* READY local_token: what cache_dir/.local-token holds */
+    bool vpn_gate;              /* obey HEARTBEAT swarm_paused (VPN_GATE_TORRENTS) */
+    bool gate_ignored;          /* swarm_paused seen and ignored: logged once per closing */
 };
 
 /* READY goes out at every tick until the proxy heartbeats us back: a restarted proxy does not
@@ -100,12 +102,24 @@ static void s_on_heartbeat_timer(evutil_socket_t fd, short what, void *arg)
  * (cm_rpc itself counts every message as a sign of life.) */
 static void s_on_proxy_heartbeat(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
 {
-    CM_UNUSED(msg);
     bt_pool_t *self = arg;
     if (!self->registered)
         cm_log_n("pool", 0, "registered with the stream-proxy at %s as %s", cm_rpc_endpoint(rpc),
                  self->worker_id);
     self->registered = true;
+    /* The VPN gate rides on every heartbeat (a malformed one changes nothing). */
+    struct torrent_heartbeat hb;
+    if (torrent_heartbeat_decode(&hb, msg->body.data, msg->body.len) < 0)
+        return;
+    if (self->vpn_gate) {
+        bt_engine_set_paused(self->engine, hb.swarm_paused); /* logs a change */
+    } else if (hb.swarm_paused != self->gate_ignored) {
+        self->gate_ignored = hb.swarm_paused;
+        if (hb.swarm_paused)
+            cm_log_n("pool", 0,
+                     "the stream-proxy says the VPN is down; VPN_GATE_TORRENTS is off, "
+                     "so swarm traffic goes on");
+    }
 }
 
 /* --- METADATA: one job per info-hash, several requests may wait on it --- */
@@ -343,6 +357,10 @@ static void s_on_scrape(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
         cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "SCRAPE names no tracker");
         return;
     }
+    if (bt_engine_paused(self->engine)) {
+        cm_rpc_reply_error(rpc, msg, CM_ERR_UNAVAILABLE, "swarm traffic paused (VPN down)");
+        return;
+    }
     struct scrape_job *s = cm_calloc(1, sizeof(*s));
     s->pool = self;
     s->defer = cm_rpc_defer(rpc, msg);
@@ -485,6 +503,13 @@ bt_pool_t *bt_pool_new(struct event_base *base, void *zctx, const struct bt_pool
     self->engine = opts->engine;
     self->cache = opts->cache;
     self->cache_dir = opts->cache_dir;
+    self->vpn_gate = opts->vpn_gate;
+    if (self->vpn_gate) { /* fail closed: nothing goes out before the proxy says the VPN is up */
+        cm_log_n("pool", 0,
+                 "VPN_GATE_TORRENTS: no swarm traffic until the stream-proxy says the "
+                 "VPN is up");
+        bt_engine_set_paused(self->engine, true);
+    }
     s_local_token(self, opts->cache_dir);
     struct bt_stream_opts so = {
         .engine = opts->engine,

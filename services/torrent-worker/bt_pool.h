@@ -5,6 +5,8 @@
  * .torrent), SCRAPE (tracker figures), STATUS (load and cache), and the streaming path's OPEN,
  * READ, STREAM_CREDIT and CLOSE (bt_stream.c). When the proxy falls silent for CM_HB_LIVENESS
  * intervals (it restarted, or died), cm_rpc re-creates the socket and we announce ourselves again.
+ * With `vpn_gate` the proxy's heartbeats also open and close the engine's swarm traffic
+ * (bt_engine_set_paused); the last state holds while the proxy is away.
  */
 #ifndef BT_POOL_H
 #define BT_POOL_H
@@ -22,6 +24,9 @@ struct bt_pool_opts {
     bt_engine_t *engine;   /* borrowed: the BitTorrent engine */
     bt_cache_t *cache;     /* borrowed, may be NULL */
     const char *cache_dir; /* where metadata-only torrents live (nothing is written) */
+    bool vpn_gate;         /* obey the proxy's HEARTBEAT swarm_paused (VPN_GATE_TORRENTS): the
+                              engine pauses its swarm traffic while it is set, and starts paused
+                              until the proxy's first heartbeat tells */
 };
 
 /* Connect (the proxy need not be up yet). Caller owns the result (bt_pool_destroy).

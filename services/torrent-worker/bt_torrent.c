@@ -139,7 +139,7 @@ static void s_connect(bt_torrent_t *t, struct bt_cand *c, uint64_t now)
 
 void bt_torrent_connect_some(bt_torrent_t *t)
 {
-    if (t->removing)
+    if (t->removing || t->e->paused)
         return;
     uint64_t now = cm_mono_ms();
     for (uint32_t i = 0; i < t->ncands; i++) {
@@ -636,7 +636,7 @@ static void s_on_dht_done(void *arg)
 static void s_dht_tick(bt_torrent_t *t, uint64_t now)
 {
     bt_dht_t *dht = t->e->dht;
-    if (!dht || t->dht_lookup || now < t->dht_next_ms || (t->mi && t->mi->private_))
+    if (!dht || t->e->paused || t->dht_lookup || now < t->dht_next_ms || (t->mi && t->mi->private_))
         return;
     t->dht_lookup =
         bt_dht_get_peers(dht, t->info_hash, t->e->port, s_on_dht_peers, s_on_dht_done, t);
@@ -932,6 +932,32 @@ void bt_torrent_wanted_changed(bt_torrent_t *t, bool cancel)
             bt_peer_update_interest(peers[i]);
         bt_peer_fill_requests(peers[i]);
     }
+}
+
+void bt_torrent_set_paused(bt_torrent_t *t, bool paused)
+{
+    bt_engine_t *e = t->e;
+    if (paused) {
+        /* a connection closed by us is no failure of its address */
+        uint8_t *fails = t->ncands ? cm_malloc(t->ncands) : NULL;
+        for (uint32_t i = 0; i < t->ncands; i++)
+            fails[i] = t->cands[i].fails;
+        uint32_t n = t->ncands;
+        while (t->peers)
+            bt_peer_close(t->peers, "swarm traffic paused");
+        for (uint32_t i = 0; i < n && i < t->ncands; i++)
+            t->cands[i].fails = fails[i];
+        cm_free(fails);
+        if (t->dht_lookup && e->dht)
+            bt_dht_cancel(e->dht, t->dht_lookup);
+        t->dht_lookup = 0;
+        return;
+    }
+    for (uint32_t i = 0; i < t->ncands; i++)
+        t->cands[i].next_try_ms = 0;
+    t->dht_next_ms = 0;
+    s_dht_tick(t, cm_mono_ms());
+    bt_torrent_connect_some(t);
 }
 
 bool bt_torrent_retry_peers(bt_torrent_t *t)

@@ -40,6 +40,7 @@ enum {
 
 #define S_UDP_PROTOCOL_ID 0x41727101980ULL
 #define S_MOD "tracker"
+#define S_PAUSED_ERR "swarm traffic paused (VPN down)"
 
 /* Events, numbered as on the UDP wire. */
 enum { S_EV_NONE = 0, S_EV_COMPLETED = 1, S_EV_STARTED = 2, S_EV_STOPPED = 3 };
@@ -647,6 +648,7 @@ struct bt_trk {
     uint8_t peer_id[20];
     bool allow_private;
     int timeout_ms;
+    bool paused; /* the VPN gate: nothing is sent (bt_trk_set_paused) */
     uint64_t rng;
     uint64_t next_id;
     struct s_req *reqs;
@@ -785,17 +787,10 @@ static struct s_req *s_req_new(bt_trk_t *t, int kind, const char *url, const uin
     return r;
 }
 
-/* Stop every I/O of `r` and take it off the list; no callback. */
-static void s_req_release(struct s_req *r)
+/* Stop every I/O of `r` (its timer aside); it stays on the list. */
+static void s_req_stop_io(struct s_req *r)
 {
     bt_trk_t *t = r->t;
-    if (r->prev)
-        r->prev->next = r->next;
-    else if (t->reqs == r)
-        t->reqs = r->next;
-    if (r->next)
-        r->next->prev = r->prev;
-    r->prev = r->next = NULL;
     if (r->easy) {
         curl_multi_remove_handle(t->multi, r->easy);
         curl_easy_cleanup(r->easy);
@@ -807,6 +802,20 @@ static void s_req_release(struct s_req *r)
         evdns_getaddrinfo_cancel(d); /* calls back with EVUTIL_EAI_CANCEL: ignored */
     }
     s_udp_wait(r, false);
+}
+
+/* Stop every I/O of `r` and take it off the list; no callback. */
+static void s_req_release(struct s_req *r)
+{
+    bt_trk_t *t = r->t;
+    if (r->prev)
+        r->prev->next = r->next;
+    else if (t->reqs == r)
+        t->reqs = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    r->prev = r->next = NULL;
+    s_req_stop_io(r);
     if (r->timer)
         event_free(r->timer);
     r->timer = NULL;
@@ -1526,6 +1535,10 @@ static void s_req_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 static void s_req_start(struct s_req *r)
 {
+    if (r->t->paused) {
+        s_req_fail_later(r, "%s", S_PAUSED_ERR);
+        return;
+    }
     char why[S_ERR_MAX];
     if (!s_url_usable(r->t, r->url, &r->u, why, sizeof(why))) {
         s_req_fail_later(r, "%s", why);
@@ -1763,8 +1776,8 @@ static void s_tier_announce(struct s_tier *tr)
 {
     struct bt_trk_swarm *s = tr->s;
     bt_trk_t *t = s->t;
-    if (!t || !s->started || tr->n == 0)
-        return;
+    if (!t || !s->started || tr->n == 0 || t->paused)
+        return; /* paused: bt_trk_set_paused announces again on resume */
     struct s_tracker *k = tr->trk[tr->cur];
     if (k->req)
         return;
@@ -2007,4 +2020,40 @@ void bt_trk_swarm_info(const bt_trk_swarm_t *s, struct bt_trk_swarm_info *out)
     out->seeders = s_u32(seeders);
     out->leechers = s_u32(leechers);
     snprintf(out->last_error, sizeof(out->last_error), "%s", s->last_error);
+}
+
+/* --- the VPN gate --- */
+
+void bt_trk_set_paused(bt_trk_t *t, bool paused)
+{
+    if (!t || t->paused == paused)
+        return;
+    t->paused = paused;
+    if (paused) {
+        for (struct bt_trk_swarm *s = t->swarms; s; s = s->next)
+            for (size_t i = 0; i < s->ntiers; i++)
+                for (size_t j = 0; j < s->tiers[i]->n; j++) {
+                    struct s_tracker *k = s->tiers[i]->trk[j];
+                    if (k->req)
+                        s_req_cancel(k->req); /* dropped: announced again on resume */
+                    k->req = NULL;
+                }
+        /* What is left: scrapes and detached `stopped`s. They end, failed, next turn. */
+        for (struct s_req *r = t->reqs; r; r = r->next) {
+            if (r->failed)
+                continue;
+            s_req_stop_io(r);
+            s_req_fail_later(r, "%s", S_PAUSED_ERR);
+        }
+        return;
+    }
+    for (struct bt_trk_swarm *s = t->swarms; s; s = s->next) {
+        if (!s->started)
+            continue;
+        for (size_t i = 0; i < s->ntiers; i++) {
+            struct s_tier *tr = s->tiers[i];
+            tr->failures = 0;
+            s_tier_schedule(tr, 0);
+        }
+    }
 }

@@ -58,6 +58,13 @@ void bt_trk_destroy(bt_trk_t **self_p);
  * loop until this is 0 (they end within 5 s). */
 size_t bt_trk_pending(const bt_trk_t *t);
 
+/* The VPN gate. Paused: announces in flight are dropped without a callback and none is sent
+ * until resumed (swarms keep their state); scrapes, in flight or new, and `stopped`s end with
+ * the error "swarm traffic paused (VPN down)" on a later loop turn (never from inside this call
+ * or bt_trk_scrape). Resumed: every started swarm announces to each tier at once, back-off
+ * forgotten. Unchanged: nothing happens. */
+void bt_trk_set_paused(bt_trk_t *t, bool paused);
+
 /* Replace the blacklist with the patterns in `text` (see above). Returns the count. */
 size_t bt_trk_set_blacklist(bt_trk_t *t, const char *text, size_t len);
 bool bt_trk_blacklisted(const bt_trk_t *t, const char *url);

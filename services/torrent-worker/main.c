@@ -16,6 +16,7 @@ static struct {
     int64_t heartbeat;   /* POOL_HEARTBEAT */
     char *cache_dir;     /* CACHE_DIR */
     int64_t cache_max;   /* CACHE_MAX_BYTES */
+    bool vpn_gate;       /* VPN_GATE_TORRENTS */
 } s_cfg;
 
 static const struct cm_cfg_var s_daemon_vars[] = {
@@ -31,6 +32,10 @@ static const struct cm_cfg_var s_daemon_vars[] = {
      "the disk cache: one directory per torrent"},
     {"CACHE_MAX_BYTES", CM_CFG_BYTES, "10GB", &s_cfg.cache_max, 0, INT64_MAX, NULL,
      "cap of the disk cache; least recently used torrents nobody streams are deleted (0: none)"},
+    {"VPN_GATE_TORRENTS", CM_CFG_BOOL, "false", &s_cfg.vpn_gate, 0, 0, NULL,
+     "obey source-discovery's VPN gate (passed on by the stream-proxy): while the VPN is down no "
+     "peer, tracker or DHT traffic; cached pieces still stream. Starts paused until the proxy "
+     "tells"},
 };
 
 /* The daemon's table: its own variables, then the engine's (bt_config.c). */
@@ -89,6 +94,7 @@ static int s_setup_daemon(struct cm_service_ctx *ctx, int argc, char **argv, int
         .engine = s_engine,
         .cache = s_cache,
         .cache_dir = s_cfg.cache_dir,
+        .vpn_gate = s_cfg.vpn_gate,
     };
     s_pool = bt_pool_new(ctx->base, ctx->zctx, &po, err, sizeof(err));
     if (!s_pool) {

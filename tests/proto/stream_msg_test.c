@@ -631,6 +631,56 @@ static void s_test_scrape_ok(cm_buf_t *enc)
     ok(s_refused(STREAM_MSG_SCRAPE_OK, &a), s_name("SCRAPE_OK", "worker not UTF-8 refused"));
 }
 
+/* --- SWARM_GATE --- */
+
+/* The schema's test values. */
+static void s_fill_swarm_gate(struct stream_swarm_gate *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->paused = true;
+    memcpy(m->reason, "interface wg0 is down", 21);
+}
+
+static void s_test_swarm_gate(cm_buf_t *enc)
+{
+    struct stream_swarm_gate a, b;
+
+    s_fill_swarm_gate(&a);
+    s_round_trip(STREAM_MSG_SWARM_GATE, &a, &b, enc);
+    ok(b.paused == a.paused, s_name("SWARM_GATE", "paused"));
+    is_str(b.reason, a.reason, s_name("SWARM_GATE", "reason"));
+    s_golden(enc, "SWARM_GATE");
+    s_print(STREAM_MSG_SWARM_GATE, &b);
+
+    s_fill_swarm_gate(&a);
+    memset(a.reason, 'x', 256);
+    ok(s_cycle(STREAM_MSG_SWARM_GATE, &a, &b), s_name("SWARM_GATE", "reason at its max"));
+    a.reason[256] = 'x'; /* no NUL left */
+    ok(s_refused(STREAM_MSG_SWARM_GATE, &a), s_name("SWARM_GATE", "reason past its max refused"));
+    memcpy(a.reason, "\303", 2); /* a lone UTF-8 lead byte */
+    ok(s_refused(STREAM_MSG_SWARM_GATE, &a), s_name("SWARM_GATE", "reason not UTF-8 refused"));
+}
+
+/* --- SWARM_GATE_OK --- */
+
+/* The schema's test values. */
+static void s_fill_swarm_gate_ok(struct stream_swarm_gate_ok *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->workers = 2;
+}
+
+static void s_test_swarm_gate_ok(cm_buf_t *enc)
+{
+    struct stream_swarm_gate_ok a, b;
+
+    s_fill_swarm_gate_ok(&a);
+    s_round_trip(STREAM_MSG_SWARM_GATE_OK, &a, &b, enc);
+    ok(b.workers == a.workers, s_name("SWARM_GATE_OK", "workers"));
+    s_golden(enc, "SWARM_GATE_OK");
+    s_print(STREAM_MSG_SWARM_GATE_OK, &b);
+}
+
 /* --- Protocol --- */
 
 static void s_test_protocol(void)
@@ -642,7 +692,7 @@ static void s_test_protocol(void)
     is_int(stream_proto.id, STREAM_PROTO, "stream: protocol number");
     is_int(stream_proto.version, STREAM_VERSION, "stream: version");
     is_str(stream_proto.name, "stream", "stream: name");
-    is_int(stream_proto.nmsgs, 10, "stream: 10 messages");
+    is_int(stream_proto.nmsgs, 12, "stream: 12 messages");
     const struct cm_proto_msg *d = cm_proto_find(&stream_proto, STREAM_MSG_SESSIONS);
     ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "SESSIONS: descriptor");
     is_str(stream_msg_name(STREAM_MSG_SESSIONS), "SESSIONS", "SESSIONS: name");
@@ -673,10 +723,16 @@ static void s_test_protocol(void)
     d = cm_proto_find(&stream_proto, STREAM_MSG_SCRAPE_OK);
     ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "SCRAPE_OK: descriptor");
     is_str(stream_msg_name(STREAM_MSG_SCRAPE_OK), "SCRAPE_OK", "SCRAPE_OK: name");
-    is_str(stream_msg_name(11), "?", "stream: unknown id has no name");
+    d = cm_proto_find(&stream_proto, STREAM_MSG_SWARM_GATE);
+    ok(d && d->kind == CM_MSG_REQUEST && d->payload == 0, "SWARM_GATE: descriptor");
+    is_str(stream_msg_name(STREAM_MSG_SWARM_GATE), "SWARM_GATE", "SWARM_GATE: name");
+    d = cm_proto_find(&stream_proto, STREAM_MSG_SWARM_GATE_OK);
+    ok(d && d->kind == CM_MSG_REPLY && d->payload == 0, "SWARM_GATE_OK: descriptor");
+    is_str(stream_msg_name(STREAM_MSG_SWARM_GATE_OK), "SWARM_GATE_OK", "SWARM_GATE_OK: name");
+    is_str(stream_msg_name(13), "?", "stream: unknown id has no name");
     is_str(stream_msg_name(-1), "?", "stream: negative id has no name");
-    is_int(stream_msg_decode(11, &u, "\x80", 1), -1, "stream: unknown id: no decode");
-    is_int(stream_msg_encode(11, &u, enc), -1, "stream: unknown id: no encode");
+    is_int(stream_msg_decode(13, &u, "\x80", 1), -1, "stream: unknown id: no decode");
+    is_int(stream_msg_encode(13, &u, enc), -1, "stream: unknown id: no encode");
     cm_buf_destroy(&enc);
 }
 
@@ -695,6 +751,8 @@ int main(void)
     s_test_metadata_ok(enc);
     s_test_scrape(enc);
     s_test_scrape_ok(enc);
+    s_test_swarm_gate(enc);
+    s_test_swarm_gate_ok(enc);
     cm_buf_destroy(&enc);
     return done_testing();
 }

@@ -227,6 +227,7 @@ static void s_fill_heartbeat(struct torrent_heartbeat *m)
     m->up_bps = UINT64_C(65536);
     m->free_cache_bytes = UINT64_C(10737418240);
     m->draining = true;
+    m->swarm_paused = true;
 }
 
 static void s_test_heartbeat(cm_buf_t *enc)
@@ -241,6 +242,7 @@ static void s_test_heartbeat(cm_buf_t *enc)
     ok(b.up_bps == a.up_bps, s_name("HEARTBEAT", "up_bps"));
     ok(b.free_cache_bytes == a.free_cache_bytes, s_name("HEARTBEAT", "free_cache_bytes"));
     ok(b.draining == a.draining, s_name("HEARTBEAT", "draining"));
+    ok(b.swarm_paused == a.swarm_paused, s_name("HEARTBEAT", "swarm_paused"));
     s_golden(enc, "HEARTBEAT");
     s_print(TORRENT_MSG_HEARTBEAT, &b);
 }
