@@ -315,12 +315,12 @@ static void s_fetch(struct job *j)
 
 static void s_on_scraped_noted(int status, const PGresult *res, void *arg)
 {
-    CM_UNUSED(res);
     struct job *j = arg;
     if (!s_back(j))
         return;
     if (status != CM_OK)
-        cm_log_w("torrents", 0, "source %" PRIu64 ": its figures could not be stored", j->id);
+        cm_log_w("torrents", 0, "source %" PRIu64 ": its figures could not be stored: SQLSTATE %s",
+                 j->id, cm_pg_sqlstate(res));
     if (j->ended)
         s_job_free(j);
     else
@@ -328,12 +328,13 @@ static void s_on_scraped_noted(int status, const PGresult *res, void *arg)
 }
 
 static const char s_sql_scraped[] =
-    "UPDATE sources SET seeders = $2, leechers = $3, completed = $4, score = $5, "
-    "stats_at = now(), stats_interval_s = $6, stats_next_at = now() + make_interval(secs => $6), "
+    "UPDATE sources SET seeders = $2::int, leechers = $3::int, completed = $4::int, "
+    "score = $5::int, stats_at = now(), stats_interval_s = $6::int, "
+    "stats_next_at = now() + make_interval(secs => $6::int), "
     "updated_at = now() WHERE id = $1";
-static const char s_sql_scrape_failed[] =
-    "UPDATE sources SET stats_interval_s = $2, stats_next_at = now() + make_interval(secs => $2) "
-    "WHERE id = $1";
+static const char s_sql_scrape_failed[] = "UPDATE sources SET stats_interval_s = $2::int, "
+                                          "stats_next_at = now() + make_interval(secs => $2::int) "
+                                          "WHERE id = $1";
 
 static double s_jitter(void)
 {
@@ -443,12 +444,14 @@ static void s_scrape(struct job *j)
 /* --- picking due sources --- */
 
 static const char s_sql_due_fetch[] =
-    "SELECT id, info_hash_enc, magnet_enc, url_enc FROM sources WHERE torrent_enc IS NULL "
+    "SELECT id, encode(info_hash_enc, 'hex'), encode(magnet_enc, 'hex'), encode(url_enc, 'hex') "
+    "FROM sources WHERE torrent_enc IS NULL "
     "AND torrent_next_at <= now() AND NOT (id = ANY ($1::bigint[])) "
     "ORDER BY score DESC, id LIMIT $2";
 
 static const char s_sql_due_scrape[] =
-    "SELECT s.id, s.info_hash_enc, s.magnet_enc, s.seeders, s.leechers, "
+    "SELECT s.id, encode(s.info_hash_enc, 'hex'), encode(s.magnet_enc, 'hex'), s.seeders, "
+    "s.leechers, "
     "CASE WHEN s.stats_at IS NULL THEN 0 ELSE s.stats_interval_s END, s.name, s.quality, s.size, "
     "coalesce(m.runtime_min, 0), coalesce(extract(epoch FROM s.uploaded_at), 0)::bigint "
     "FROM sources s JOIN movies m ON m.id = s.movie_id WHERE s.stats_next_at <= now() "
@@ -496,7 +499,17 @@ static void s_on_due(int status, const PGresult *res, void *arg, enum job_kind k
                      "source %" PRIu64 ": its sealed columns do not open (another "
                      "SOURCE_SECURITY_KEY?)",
                      id);
-            s_job_end(j, false, "its sealed columns do not open");
+            if (kind == JOB_SCRAPE) {
+                /* look again only at the longest interval */
+                char sid[24], interval[16];
+                snprintf(sid, sizeof(sid), "%" PRIu64, id);
+                snprintf(interval, sizeof(interval), "%d", t->d->cfg.scrape_max_s);
+                const char *params[] = {sid, interval};
+                j->out++;
+                cm_pg_query(t->d->pg, s_sql_scrape_failed, 2, params, 0, s_on_scraped_noted, j);
+            } else {
+                s_job_end(j, false, "its sealed columns do not open");
+            }
             continue;
         }
         if (kind == JOB_FETCH) {

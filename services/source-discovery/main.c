@@ -131,6 +131,7 @@ static const struct cm_proto *const s_protos[] = {&discovery_proto, NULL};
 
 static struct disc s_disc;
 static struct event *s_probe; /* providers' health probes */
+static struct event *s_gate;  /* the gate told to the stream-proxy again, for a restarted one */
 
 /* Split a comma-separated list into `out` (pointers into `buf`, a copy); the count. */
 static size_t s_split(const char *list, char *buf, size_t size, const char **out, size_t max)
@@ -188,12 +189,41 @@ static int s_provider(const char *name, char *err, size_t errlen)
     return 0;
 }
 
+/* The stream-proxy passes the gate to every worker (their swarm traffic pauses when they run
+ * with VPN_GATE_TORRENTS=true). */
+static void s_on_gate_told(int status, const cm_msg_t *reply, void *arg)
+{
+    CM_UNUSED(reply);
+    CM_UNUSED(arg);
+    if (status != CM_OK)
+        cm_log_d("vpn", 0, "the stream-proxy was not told the gate: %s", cm_status_str(status));
+}
+
+static void s_tell_gate(bool up, const char *reason)
+{
+    struct stream_swarm_gate g = {.paused = !up};
+    snprintf(g.reason, sizeof(g.reason), "%s", reason ? reason : "");
+    cm_buf_t *b = cm_buf_new(512);
+    if (s_disc.pool && stream_swarm_gate_encode(&g, b) == 0)
+        cm_rpc_call(s_disc.pool, NULL, STREAM_PROTO, STREAM_MSG_SWARM_GATE, 0, b, NULL, 5000,
+                    s_on_gate_told, NULL);
+    cm_buf_destroy(&b);
+}
+
 static void s_on_vpn(void *arg, bool up, const char *reason)
 {
     CM_UNUSED(arg);
-    CM_UNUSED(reason);
     for (size_t i = 0; i < s_disc.nproviders; i++)
         disc_provider_pause(s_disc.providers[i], !up);
+    s_tell_gate(up, reason);
+}
+
+static void s_on_gate_timer(evutil_socket_t fd, short what, void *arg)
+{
+    CM_UNUSED(fd);
+    CM_UNUSED(what);
+    CM_UNUSED(arg);
+    s_tell_gate(disc_vpn_up(s_disc.vpn), disc_vpn_reason(s_disc.vpn));
 }
 
 static void s_on_probe(evutil_socket_t fd, short what, void *arg)
@@ -272,6 +302,12 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
         return -1;
     }
     s_on_vpn(NULL, disc_vpn_up(s_disc.vpn), disc_vpn_reason(s_disc.vpn));
+    const char *check = disc_vpn_check(s_disc.vpn);
+    if (strcmp(check, "off") != 0 && strcmp(check, "none") != 0) {
+        s_gate = event_new(s_disc.base, -1, EV_PERSIST, s_on_gate_timer, NULL);
+        struct timeval tv = cm_tv_ms((int)CM_MAX(s_cfg.vpn_interval, (int64_t)5000));
+        event_add(s_gate, &tv);
+    }
     if (s_cfg.prov_probe > 0 && s_disc.nproviders) {
         s_probe = event_new(s_disc.base, -1, EV_PERSIST, s_on_probe, NULL);
         struct timeval tv = cm_tv_ms((int)CM_MIN(s_cfg.prov_probe, (int64_t)INT_MAX));
@@ -294,6 +330,9 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
     if (s_probe)
         event_free(s_probe);
     s_probe = NULL;
+    if (s_gate)
+        event_free(s_gate);
+    s_gate = NULL;
     /* providers first (their callbacks never come after), then the searches, the gate and
      * the client; the database goes after this (cm_service) */
     for (size_t i = 0; i < s_disc.nproviders; i++)
