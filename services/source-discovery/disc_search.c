@@ -375,7 +375,8 @@ static const char s_sql_meta[] =
     "rating = coalesce(rating, nullif($5::real, 0)), "
     "genres = CASE WHEN genres = '{}' AND $6 <> '' THEN string_to_array($6, ', ') ELSE genres END, "
     "poster_url = coalesce(poster_url, nullif($7, '')), "
-    "trailer = CASE WHEN trailer = '' THEN $8 ELSE trailer END, updated_at = now() "
+    "trailer = CASE WHEN trailer = '' THEN $8 ELSE trailer END, "
+    "popularity = CASE WHEN popularity = 0 THEN $5::real ELSE popularity END, updated_at = now() "
     "WHERE id = $1";
 
 static void s_on_meta(int status, const PGresult *res, void *arg)
