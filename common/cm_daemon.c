@@ -59,14 +59,31 @@ int cm_daemon_init(const struct cm_daemon *d, int argc, char **argv)
     return i;
 }
 
-static bool s_stopping; /* a stop signal arrived */
+static bool s_stopping;              /* a stop signal arrived */
+static void (*s_on_stop)(void *arg); /* cm_daemon_on_stop: the first signal drains */
+static void *s_on_stop_arg;          /* ... its argument */
+static bool s_draining;              /* ... and it was called */
 
 static void s_on_signal(evutil_socket_t sig, short what, void *arg)
 {
     CM_UNUSED(what);
-    cm_log_n("main", 0, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    if (s_on_stop && !s_draining) {
+        cm_log_n("main", 0, "%s received", name); /* the hook says what happens */
+        s_draining = true;
+        s_on_stop(s_on_stop_arg);
+        return;
+    }
+    cm_log_n("main", 0, "%s received: stopping%s", name, s_draining ? " now" : "");
     s_stopping = true;
     event_base_loopexit(arg, NULL);
+}
+
+void cm_daemon_on_stop(void (*fn)(void *arg), void *arg)
+{
+    s_on_stop = fn;
+    s_on_stop_arg = arg;
+    s_draining = false;
 }
 
 bool cm_daemon_stopping(void)

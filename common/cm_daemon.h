@@ -26,8 +26,14 @@ int cm_daemon_init(const struct cm_daemon *d, int argc, char **argv);
 void cm_daemon_signals(struct event_base *base);
 
 /* True once SIGINT or SIGTERM arrived: a loop run during start-up (a setup hook waiting on
- * the database) checks it and gives up, and the daemon exits 0 without going on. */
+ * the database) checks it and gives up, and the daemon exits 0 without going on. (The signal
+ * that only starts a drain, see cm_daemon_on_stop, does not count.) */
 bool cm_daemon_stopping(void);
+
+/* Draining: with `fn` set, the first SIGINT or SIGTERM calls fn(arg) once, from the loop,
+ * instead of stopping it; the daemon goes on until its owner stops the loop, and any later
+ * stop signal stops it at once. NULL (the default) restores the immediate stop. */
+void cm_daemon_on_stop(void (*fn)(void *arg), void *arg);
 
 /* Log the line `ready k=v ...` at notice level: the harness waits for it. */
 void cm_daemon_ready(const char *fmt, ...) CM_PRINTF(1, 2);

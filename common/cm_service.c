@@ -3,6 +3,42 @@
 #include "cm.h"
 #include "cm_service.h"
 
+/* The drain of the running daemon (one a process): what the first stop signal calls. */
+static struct {
+    struct cm_service *svc;     /* its hook */
+    struct cm_service_ctx *ctx; /* the loop */
+    struct event *deadline;     /* stops the loop when the drain's time is up */
+} s_drain;
+
+void cm_service_stop_now(struct cm_service_ctx *ctx)
+{
+    event_base_loopexit(ctx->base, NULL);
+}
+
+static void s_on_drain_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    CM_UNUSED(fd);
+    CM_UNUSED(what);
+    cm_log_n("main", 0, "draining: time is up: stopping");
+    cm_service_stop_now(arg);
+}
+
+static void s_on_first_stop(void *arg)
+{
+    CM_UNUSED(arg);
+    int64_t ms = s_drain.svc->drain(s_drain.ctx, s_drain.svc->arg);
+    if (ms <= 0) {
+        cm_log_n("main", 0, "stopping");
+        cm_service_stop_now(s_drain.ctx);
+        return;
+    }
+    cm_log_n("main", 0, "draining for at most %" PRId64 " ms (another stop signal stops at once)",
+             ms);
+    s_drain.deadline = evtimer_new(s_drain.ctx->base, s_on_drain_deadline, s_drain.ctx);
+    struct timeval tv = cm_tv_ms(ms);
+    evtimer_add(s_drain.deadline, &tv);
+}
+
 int cm_service_main(struct cm_service *svc, int argc, char **argv)
 {
     int argi = cm_daemon_init(svc->daemon, argc, argv);
@@ -58,6 +94,11 @@ int cm_service_main(struct cm_service *svc, int argc, char **argv)
         rc = 0;
         goto out;
     }
+    if (svc->drain) {
+        s_drain.svc = svc;
+        s_drain.ctx = &ctx;
+        cm_daemon_on_stop(s_on_first_stop, NULL);
+    }
     cm_daemon_ready("%s", ctx.ready);
     if (event_base_dispatch(ctx.base) < 0) {
         cm_log_e("main", 0, "the event loop failed");
@@ -65,6 +106,10 @@ int cm_service_main(struct cm_service *svc, int argc, char **argv)
     }
     rc = 0;
 out:
+    cm_daemon_on_stop(NULL, NULL);
+    if (s_drain.deadline)
+        event_free(s_drain.deadline);
+    memset(&s_drain, 0, sizeof(s_drain));
     if (svc->teardown)
         svc->teardown(&ctx, svc->arg);
     cm_rpc_destroy(&ctx.rpc);

@@ -4,6 +4,8 @@
  *   ZeroMQ context, PostgreSQL connection, RPC server with the HEALTH handler -> the
  *   daemon's own setup hook -> signals -> "ready" line -> loop ->
  *   teardown hook -> everything destroyed in reverse order -> exit code.
+ * A daemon with a `drain` hook is not stopped by its first SIGTERM/SIGINT but drained: see
+ * the hook below (the torrent worker hands its streams over to other workers that way).
  * A daemon without a database leaves database_url NULL; one that binds no RPC server (the
  * gateway, a torrent worker) leaves bind NULL. */
 #ifndef CM_SERVICE_H
@@ -36,11 +38,23 @@ struct cm_service {
      * context is destroyed. */
     int (*setup)(struct cm_service_ctx *ctx, int argc, char **argv, int argi, void *arg);
     void (*teardown)(struct cm_service_ctx *ctx, void *arg);
+    /* Draining, optional (NULL: the first SIGTERM or SIGINT stops the loop at once). Once the
+     * daemon is ready, the first stop signal calls drain instead, from the loop. It returns
+     * how long the daemon may go on serving, in ms: 0 stops now (as without the hook); more
+     * keeps the loop running until the hook's owner calls cm_service_stop_now, that time has
+     * passed, or a second stop signal arrives, whichever comes first. Then teardown runs as
+     * after any stop, and the exit code is 0. A signal during setup stops at once. */
+    int64_t (*drain)(struct cm_service_ctx *ctx, void *arg);
     void *arg;
 };
 
 /* Run the daemon; returns the process exit code (0 after a clean SIGTERM/SIGINT). */
 int cm_service_main(struct cm_service *svc, int argc, char **argv);
+
+/* End the loop of the running daemon now: its teardown follows, exit code 0. For a drain
+ * hook's owner that has nothing left to serve; safe from any loop callback, and more than
+ * once. */
+void cm_service_stop_now(struct cm_service_ctx *ctx);
 
 /* Database configuration shared by the daemons that own tables. */
 #define CM_DATABASE_VARS(url, wait)                                                                \

@@ -351,6 +351,7 @@ static void s_on_timer(evutil_socket_t fd, short what, void *arg)
 
 static void s_open(struct sreq *r);
 static void s_open_send(struct sreq *r);
+static void s_move(struct sreq *r, bool planned, const char *why);
 
 static void s_send_credit(struct sreq *r, uint64_t bytes)
 {
@@ -548,6 +549,10 @@ static void s_on_read_end(void *arg, const char *worker_id, uint64_t stream_id, 
         s_open_send(r); /* read straight from the layout, but the torrent is not open there */
         return;
     }
+    if (status == CM_ERR_SHUTDOWN) { /* the worker is stopping: as if it had died */
+        s_move(r, false, "stopped");
+        return;
+    }
     if (status == 0) {
         s_fail(r, 502, "bad_worker", "the worker ended the read at %" PRIu64 " of %" PRIu64, r->pos,
                r->end);
@@ -580,6 +585,13 @@ static void s_on_open(int status, const cm_msg_t *reply, void *arg)
         struct common_error err = {0};
         if (reply)
             common_error_decode(&err, reply->body.data, reply->body.len);
+        if (status == CM_ERR_UNAVAILABLE && strm_pool_draining(r->e->o.pool, r->worker)) {
+            /* it got SIGTERM after we picked it (its HEARTBEAT came first, so we know) */
+            cm_log_i("edge", cm_http_req_id(r->req), "worker %s is draining: OPEN goes on",
+                     r->worker);
+            s_open(r);
+            return;
+        }
         if (status == CM_ERR_TIMEOUT || status == CM_ERR_UNAVAILABLE) {
             if (!err.reason[0] && strm_pool_live(r->e->o.pool) > (uint32_t)r->ntried) {
                 s_open(r); /* the worker did not answer at all: try the next */
@@ -753,25 +765,70 @@ static void s_open_send(struct sreq *r)
     }
 }
 
-static void s_on_worker_gone(void *arg, const char *worker_id)
+/* Move `r` off its worker to the next one in rendezvous order, from r->pos, the first byte
+ * not yet written: no byte lost, none twice (the layout is known, so the next worker gets a
+ * READ at once; without the torrent open it answers NOT_FOUND and gets the OPEN). The request
+ * takes a new stream id, so that whatever the old read still sends finds no request.
+ * `planned`: the worker drains and still serves, so its read is CLOSEd first, and the tries
+ * start again (a long stream may outlive several rolling restarts; the draining worker stays
+ * skipped). Else it died or stopped: nothing is sent to it. */
+static void s_move(struct sreq *r, bool planned, const char *why)
 {
-    strm_edge_t *e = arg;
-    /* collect first: s_open may fail a request, which unlinks it */
-    uint64_t ids[256];
+    cm_log_n("edge", cm_http_req_id(r->req),
+             "worker %s %s under stream %" PRIu64 ": moving on at byte %" PRIu64, r->worker, why,
+             r->stream_id, r->pos);
+    if (planned) {
+        s_close_worker_read(r);
+        r->ntried = 0;
+        snprintf(r->tried[r->ntried++], sizeof(r->tried[0]), "%s", r->worker);
+    }
+    s_rekey(r);
+    r->worker[0] = '\0';
+    r->no_local = false; /* that was the old worker's cache */
+    s_open(r);
+}
+
+/* Move every request that opens or reads on `worker_id` (s_move). A planned move needs
+ * another worker: without one the request stays, served until the draining worker stops. */
+static void s_move_all(strm_edge_t *e, const char *worker_id, bool planned, const char *why)
+{
+    /* collect first: a move may fail a request, which unlinks it */
+    uint64_t *ids = cm_malloc((e->nreqs ? e->nreqs : 1) * sizeof(*ids));
     size_t n = 0;
-    for (struct sreq *r = e->all; r && n < CM_ARRAY_LEN(ids); r = r->next)
+    for (struct sreq *r = e->all; r && n < e->nreqs; r = r->next)
         if ((r->state == RS_OPEN || r->state == RS_READ) && strcmp(r->worker, worker_id) == 0)
             ids[n++] = r->stream_id;
+    size_t moved = 0, stayed = 0;
     for (size_t i = 0; i < n; i++) {
         struct sreq *r = s_find(e, ids[i]);
         if (!r)
             continue;
-        cm_log_n("edge", cm_http_req_id(r->req),
-                 "worker %s died under stream %" PRIu64 ": moving on at byte %" PRIu64, worker_id,
-                 r->stream_id, r->pos);
-        r->worker[0] = '\0';
-        s_open(r);
+        char w[STRM_WORKER_ID_MAX + 1];
+        if (planned && !strm_pool_pick(e->o.pool, r->src->info_hash, &worker_id, 1, w)) {
+            stayed++;
+            continue;
+        }
+        s_move(r, planned, why);
+        moved++;
     }
+    cm_free(ids);
+    if (stayed)
+        cm_log_w("edge", 0,
+                 "worker %s %s: %zu streams stay on it (no other worker is live), %zu moved",
+                 worker_id, why, stayed, moved);
+    else if (planned)
+        cm_log_n("edge", 0, "worker %s %s: %zu streams moved", worker_id, why, moved);
+}
+
+static void s_on_worker_gone(void *arg, const char *worker_id)
+{
+    s_move_all(arg, worker_id, false, "died");
+}
+
+/* A planned failover: the worker got SIGTERM and serves on until its streams are elsewhere. */
+static void s_on_worker_draining(void *arg, const char *worker_id)
+{
+    s_move_all(arg, worker_id, true, "drains");
 }
 
 /* --- the source --- */
@@ -1204,6 +1261,7 @@ strm_edge_t *strm_edge_new(struct event_base *base, const struct strm_edge_opts 
                                   .chunk_local = s_on_chunk_local,
                                   .read_end = s_on_read_end,
                                   .worker_gone = s_on_worker_gone,
+                                  .worker_draining = s_on_worker_draining,
                                   .arg = e};
     strm_pool_set_events(e->o.pool, &ev);
     return e;

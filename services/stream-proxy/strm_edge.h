@@ -16,12 +16,16 @@
  * the edge gives credit back only while the client takes bytes (its output queue under a high
  * mark), so a client that stops reading holds bounded memory here and at the worker.
  *
- * Failover: when the worker of a request dies, the request is opened again on the next worker
- * in rendezvous order and continues from the first byte not yet written: no byte lost, none
- * twice. Sessions: every (user, source) with requests in flight is a session (bytes served,
- * start, last activity, worker); a user has at most STREAM_SESSIONS_PER_USER (429 beyond).
- * A client disconnect ends its request, the worker's read (CLOSE) and, with its last request,
- * the session, at once. Everything runs on the loop's thread. */
+ * Failover: when the worker of a request dies (or ends its read because it is stopping), the
+ * request is opened again on the next worker in rendezvous order and continues from the first
+ * byte not yet written: no byte lost, none twice. Draining is the same, planned: when a
+ * worker's HEARTBEAT says it drains (SIGTERM), each of its requests CLOSEs its read there and
+ * moves the same way, unless no other worker is live (then it stays until the worker stops);
+ * a draining worker that refuses an OPEN sends the request on as well. Sessions: every (user,
+ * source) with requests in flight is a session (bytes served, start, last activity, worker); a user
+ * has at most STREAM_SESSIONS_PER_USER (429 beyond). A client disconnect ends its request, the
+ * worker's read (CLOSE) and, with its last request, the session, at once. Everything runs on the
+ * loop's thread. */
 #ifndef STRM_EDGE_H
 #define STRM_EDGE_H
 #include "cm.h"

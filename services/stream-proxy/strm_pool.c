@@ -211,7 +211,19 @@ static void s_on_heartbeat(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     w->free_cache_bytes = hb.free_cache_bytes;
     w->down_bps = hb.down_bps;
     w->up_bps = hb.up_bps;
+    if (hb.draining == w->draining)
+        return;
     w->draining = hb.draining;
+    if (!w->draining) { /* not sent by our workers; a worker may change its mind */
+        cm_log_n("pool", 0, "worker %s is no longer draining", w->worker_id);
+        return;
+    }
+    cm_log_n("pool", 0, "worker %s is draining: nothing new goes to it", w->worker_id);
+    if (self->ev.worker_draining) {
+        char id[sizeof(w->worker_id)]; /* the callback may end up removing w */
+        snprintf(id, sizeof(id), "%s", w->worker_id);
+        self->ev.worker_draining(self->ev.arg, id);
+    }
 }
 
 static void s_on_chunk(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
@@ -299,6 +311,12 @@ bool strm_pool_pick(const strm_pool_t *self, const char *info_hash, const char *
         return false;
     snprintf(out, STRM_WORKER_ID_MAX + 1, "%s", best->worker_id);
     return true;
+}
+
+bool strm_pool_draining(const strm_pool_t *self, const char *worker_id)
+{
+    const struct worker *w = s_find_id(self, worker_id);
+    return w && w->draining;
 }
 
 uint64_t strm_pool_call(strm_pool_t *self, const char *worker_id, int msg, const cm_buf_t *body,

@@ -3,7 +3,9 @@
  * endpoint; workers connect a DEALER, announce themselves with READY and send HEARTBEAT every
  * second; the pool heartbeats each known worker back every second. A worker is dead after
  * CM_HB_LIVENESS silent intervals, or at once when its TCP connection closes (a socket monitor
- * maps the closed fd to the worker, so a kill -9 is noticed immediately). */
+ * maps the closed fd to the worker, so a kill -9 is noticed immediately). A worker whose
+ * HEARTBEAT says `draining` (it got SIGTERM) stays in the pool but is picked for nothing new,
+ * and the edge hears it (worker_draining) to move that worker's streams elsewhere. */
 #ifndef STRM_POOL_H
 #define STRM_POOL_H
 #include "cm.h"
@@ -36,6 +38,8 @@ struct strm_pool_events {
     void (*read_end)(void *arg, const char *worker_id, uint64_t stream_id, int status,
                      const char *reason);
     void (*worker_gone)(void *arg, const char *worker_id); /* dead, left, or replaced */
+    /* its HEARTBEAT turned `draining`: it serves what it has but takes nothing new */
+    void (*worker_draining)(void *arg, const char *worker_id);
     void *arg;
 };
 void strm_pool_set_events(strm_pool_t *self, const struct strm_pool_events *ev);
@@ -47,6 +51,9 @@ void strm_pool_set_events(strm_pool_t *self, const struct strm_pool_events *ev);
  * there is none. */
 bool strm_pool_pick(const strm_pool_t *self, const char *info_hash, const char *const *skip,
                     size_t nskip, char out[STRM_WORKER_ID_MAX + 1]);
+
+/* True when the worker named `worker_id` is in the pool and draining. */
+bool strm_pool_draining(const strm_pool_t *self, const char *worker_id);
 
 /* A request to the worker named `worker_id` (torrent protocol). Returns the request id, or 0
  * when the worker is not in the pool (then `cb` is never called). */

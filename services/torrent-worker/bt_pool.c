@@ -34,6 +34,12 @@ struct bt_pool {
     char local_token[33];       /* READY local_token: what cache_dir/.local-token holds */
     bool vpn_gate;              /* obey HEARTBEAT swarm_paused (VPN_GATE_TORRENTS) */
     bool gate_ignored;          /* swarm_paused seen and ignored: logged once per closing */
+    bool draining;              /* bt_pool_drain: no new torrent, HEARTBEAT says so */
+    bool hb_due;                /* a HEARTBEAT goes out at the next tick, interval or not */
+    void (*drained)(void *arg); /* ... called once when no read is left (NULL after) */
+    void *drained_arg;
+    uint32_t drain_left;  /* reads left, as last logged */
+    uint64_t drain_start; /* mono ms of bt_pool_drain */
 };
 
 /* READY goes out at every tick until the proxy heartbeats us back: a restarted proxy does not
@@ -71,19 +77,10 @@ static void s_on_connect(cm_rpc_t *rpc, void *arg)
     self->registered = false;
 }
 
-static void s_on_heartbeat_timer(evutil_socket_t fd, short what, void *arg)
+static void s_send_heartbeat(bt_pool_t *self, uint64_t now)
 {
-    CM_UNUSED(fd);
-    CM_UNUSED(what);
-    bt_pool_t *self = arg;
-    if (!self->registered) {
-        s_send_ready(self, self->rpc);
-        return;
-    }
-    uint64_t now = cm_mono_ms();
-    if (now - self->hb_sent < (uint64_t)self->heartbeat_ms)
-        return;
     self->hb_sent = now;
+    self->hb_due = false;
     struct torrent_heartbeat hb;
     memset(&hb, 0, sizeof(hb));
     struct bt_engine_stats es;
@@ -93,9 +90,43 @@ static void s_on_heartbeat_timer(evutil_socket_t fd, short what, void *arg)
     hb.down_bps = es.down_bps;
     hb.up_bps = es.up_bps;
     hb.free_cache_bytes = self->cache ? bt_cache_free(self->cache) : 0;
+    hb.draining = self->draining;
     cm_buf_reset(self->buf);
     if (torrent_heartbeat_encode(&hb, self->buf) == 0)
         cm_rpc_send(self->rpc, NULL, TORRENT_PROTO, TORRENT_MSG_HEARTBEAT, 0, self->buf, NULL);
+}
+
+/* While draining: the reads left are logged when their number changes, and the owner hears
+ * when there is none (the proxy CLOSEd them all, they ended, or the proxy is gone). */
+static void s_drain_check(bt_pool_t *self, uint64_t now)
+{
+    if (!self->drained)
+        return;
+    uint32_t left = bt_stream_reads(self->stream);
+    if (left == self->drain_left)
+        return;
+    self->drain_left = left;
+    if (left > 0) {
+        cm_log_n("pool", 0, "draining: %" PRIu32 " reads left", left);
+        return;
+    }
+    cm_log_n("pool", 0, "draining: no read left after %" PRIu64 " ms", now - self->drain_start);
+    void (*drained)(void *arg) = self->drained;
+    self->drained = NULL;
+    drained(self->drained_arg);
+}
+
+static void s_on_heartbeat_timer(evutil_socket_t fd, short what, void *arg)
+{
+    CM_UNUSED(fd);
+    CM_UNUSED(what);
+    bt_pool_t *self = arg;
+    uint64_t now = cm_mono_ms();
+    if (!self->registered)
+        s_send_ready(self, self->rpc);
+    else if (self->hb_due || now - self->hb_sent >= (uint64_t)self->heartbeat_ms)
+        s_send_heartbeat(self, now);
+    s_drain_check(self, now);
 }
 
 /* The proxy heartbeats only the workers it knows: its first heartbeat acknowledges READY.
@@ -103,9 +134,11 @@ static void s_on_heartbeat_timer(evutil_socket_t fd, short what, void *arg)
 static void s_on_proxy_heartbeat(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
 {
     bt_pool_t *self = arg;
-    if (!self->registered)
+    if (!self->registered) {
         cm_log_n("pool", 0, "registered with the stream-proxy at %s as %s", cm_rpc_endpoint(rpc),
                  self->worker_id);
+        self->hb_due = self->draining; /* a new proxy must hear it before it sends us streams */
+    }
     self->registered = true;
     /* The VPN gate rides on every heartbeat (a malformed one changes nothing). */
     struct torrent_heartbeat hb;
@@ -229,6 +262,11 @@ static void s_on_metadata(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
 {
     bt_pool_t *self = arg;
     struct torrent_metadata req;
+    if (self->draining) { /* bare: the proxy asks the next worker */
+        cm_log_i("pool", msg->hdr.rid, "METADATA refused: draining");
+        cm_rpc_reply_error(rpc, msg, CM_ERR_UNAVAILABLE, "%s", "");
+        return;
+    }
     if (torrent_metadata_decode(&req, msg->body.data, msg->body.len) < 0) {
         cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "malformed METADATA");
         return;
@@ -310,6 +348,19 @@ static void s_scrape_unlink(bt_pool_t *self, struct scrape_job *s)
         *pp = s->next;
 }
 
+/* Cancel a scrape in progress; its request gets `status` (0: no answer at all). */
+static void s_scrape_drop(bt_pool_t *self, struct scrape_job *sj, int status)
+{
+    s_scrape_unlink(self, sj);
+    for (uint32_t i = 0; i < sj->asked; i++)
+        bt_trk_cancel(bt_engine_trk(self->engine), sj->reqs[i]);
+    if (status)
+        cm_defer_error(&sj->defer, status, "%s", "");
+    else
+        cm_defer_drop(&sj->defer);
+    cm_free(sj);
+}
+
 static void s_on_scrape_done(void *arg, int status, uint32_t seeders, uint32_t leechers,
                              uint32_t completed, const char *err)
 {
@@ -348,6 +399,11 @@ static void s_on_scrape(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
     bt_pool_t *self = arg;
     static struct torrent_scrape req; /* large (32 URLs of 1 KiB): not on the stack */
     uint8_t hash[20];
+    if (self->draining) { /* bare: the proxy asks the next worker */
+        cm_log_i("pool", msg->hdr.rid, "SCRAPE refused: draining");
+        cm_rpc_reply_error(rpc, msg, CM_ERR_UNAVAILABLE, "%s", "");
+        return;
+    }
     if (torrent_scrape_decode(&req, msg->body.data, msg->body.len) < 0 ||
         bt_hash_parse(req.info_hash, strlen(req.info_hash), hash) < 0) {
         cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "malformed SCRAPE");
@@ -393,6 +449,7 @@ static void s_on_status(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
         r.cache_free = bt_cache_free(self->cache);
     }
     snprintf(r.listen, sizeof(r.listen), "%s", bt_engine_listen_addr(self->engine));
+    r.draining = self->draining;
     cm_buf_t *body = cm_buf_new(1024);
     if (torrent_status_ok_encode(&r, body) == 0)
         cm_rpc_reply(rpc, msg, TORRENT_PROTO, TORRENT_MSG_STATUS_OK, body, NULL);
@@ -407,6 +464,10 @@ static void s_on_open(cm_rpc_t *rpc, const cm_msg_t *msg, void *arg)
 {
     bt_pool_t *self = arg;
     struct torrent_open *req = cm_calloc(1, sizeof(*req)); /* 64 KiB of magnet: not on the stack */
+    /* A proxy that picked us before it heard we drain (it may have just met us) hears it
+     * before any "draining" refusal: it then sends the request on instead of failing it. */
+    if (self->draining)
+        s_send_heartbeat(self, cm_mono_ms());
     if (torrent_open_decode(req, msg->body.data, msg->body.len) < 0)
         cm_rpc_reply_error(rpc, msg, CM_ERR_INVALID, "malformed OPEN");
     else
@@ -551,16 +612,43 @@ void bt_pool_destroy(bt_pool_t **self_p)
     bt_stream_destroy(&self->stream); /* its READ_ENDs go out before the socket closes */
     while (self->jobs)
         s_job_free(self, self->jobs);
-    while (self->scrapes) {
-        struct scrape_job *sj = self->scrapes;
-        self->scrapes = sj->next;
-        for (uint32_t i = 0; i < sj->asked; i++)
-            bt_trk_cancel(bt_engine_trk(self->engine), sj->reqs[i]);
-        cm_defer_drop(&sj->defer);
-        cm_free(sj);
-    }
+    while (self->scrapes)
+        s_scrape_drop(self, self->scrapes, 0);
     cm_rpc_destroy(&self->rpc);
     cm_buf_destroy(&self->buf);
     self->tag = 0xdeadbeef;
     cm_free(self);
+}
+
+void bt_pool_drain(bt_pool_t *self, void (*drained)(void *arg), void *arg)
+{
+    assert(self && self->tag == BT_POOL_TAG);
+    if (self->draining)
+        return;
+    self->draining = true;
+    self->hb_due = true;
+    self->drained = drained;
+    self->drained_arg = arg;
+    self->drain_start = cm_mono_ms();
+    self->drain_left = UINT32_MAX; /* the first check logs */
+    bt_stream_set_draining(self->stream);
+    /* what waits on this worker asks the next one now, rather than when we are gone */
+    uint32_t jobs = 0, scrapes = 0;
+    while (self->jobs) {
+        struct md_job *j = self->jobs;
+        for (size_t i = 0; i < j->nwaiters; i++)
+            cm_defer_error(&j->waiters[i], CM_ERR_UNAVAILABLE, "%s", "");
+        j->nwaiters = 0;
+        s_job_free(self, j);
+        jobs++;
+    }
+    while (self->scrapes) {
+        s_scrape_drop(self, self->scrapes, CM_ERR_UNAVAILABLE);
+        scrapes++;
+    }
+    cm_log_n("pool", 0,
+             "draining: no new torrent; %" PRIu32 " reads to hand over (the stream-proxy moves "
+             "them), %" PRIu32 " metadata and %" PRIu32 " scrape requests sent elsewhere",
+             bt_stream_reads(self->stream), jobs, scrapes);
+    event_active(self->ev_hb, EV_TIMEOUT, 0); /* the HEARTBEAT now, the first check next */
 }

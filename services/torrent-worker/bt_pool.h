@@ -7,6 +7,9 @@
  * intervals (it restarted, or died), cm_rpc re-creates the socket and we announce ourselves again.
  * With `vpn_gate` the proxy's heartbeats also open and close the engine's swarm traffic
  * (bt_engine_set_paused); the last state holds while the proxy is away.
+ * Draining (bt_pool_drain, on SIGTERM): HEARTBEAT says `draining` (the proxy then sends no new
+ * stream here and moves the streams it has to other workers, CLOSEing their reads here), no
+ * new torrent is taken, and the owner hears when the last read is gone.
  */
 #ifndef BT_POOL_H
 #define BT_POOL_H
@@ -35,5 +38,14 @@ bt_pool_t *bt_pool_new(struct event_base *base, void *zctx, const struct bt_pool
                        char *err, size_t errlen);
 
 void bt_pool_destroy(bt_pool_t **self_p);
+
+/* Start draining (once; later calls do nothing). A HEARTBEAT with `draining` goes out at once
+ * (and again before each OPEN is handled, so a proxy that picked us unaware hears why we
+ * refuse), and every one after carries it; OPEN of a torrent not held answers ERROR UNAVAILABLE
+ * "draining"; METADATA and SCRAPE, and those in progress, answer a bare ERROR UNAVAILABLE (the
+ * proxy asks the next worker). Reads in progress go on until the proxy CLOSEs them or they
+ * end. `drained(arg)` is called once, from the loop (never from inside this call), when no
+ * read is left; the progress is logged. */
+void bt_pool_drain(bt_pool_t *self, void (*drained)(void *arg), void *arg);
 
 #endif

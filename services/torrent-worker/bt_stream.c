@@ -119,6 +119,7 @@ struct bt_stream {
     struct event *ev_tick;      /* every S_TICK_MS */
     struct event *ev_pump;      /* after pieces verified */
     bool blocked;               /* the socket refused a message (HWM): wait for the next tick */
+    bool draining;              /* no new torrent (bt_stream_set_draining) */
     uint8_t *scratch;           /* one chunk, read from disk and sent at once */
     cm_buf_t *buf;              /* bodies of CHUNK and READ_END */
 };
@@ -482,6 +483,7 @@ static void s_torrent_free(bt_stream_t *self, struct s_torrent *tor)
         struct s_read *r = tor->reads;
         tor->reads = r->next;
         self->nreads--;
+        cm_free(r->local_path);
         cm_free(r);
     }
     for (uint32_t i = 0; i < tor->nwaiters; i++)
@@ -511,6 +513,7 @@ static void s_torrent_fail(bt_stream_t *self, struct s_torrent *tor, int status,
         tor->reads = r->next;
         tor->nreads--;
         self->nreads--;
+        cm_free(r->local_path);
         cm_free(r);
     }
     s_torrent_free(self, tor);
@@ -893,6 +896,11 @@ void bt_stream_open(bt_stream_t *self, const struct torrent_open *req, cm_defer_
         goto out;
     }
     struct s_torrent *tor = s_find_torrent(self, hash);
+    if (!tor && self->draining) {
+        cm_log_i("stream", 0, "OPEN of %s refused: draining", hex);
+        cm_defer_error(&defer, CM_ERR_UNAVAILABLE, "draining");
+        goto out;
+    }
     if (!tor) {
         if (!mi && !has_m) {
             cm_defer_error(&defer, CM_ERR_NOT_FOUND,
@@ -1086,6 +1094,11 @@ void bt_stream_forget_reads(bt_stream_t *self)
             s_read_free(self, tor->reads);
         s_flush(tor);
     }
+}
+
+void bt_stream_set_draining(bt_stream_t *self)
+{
+    self->draining = true;
 }
 
 uint32_t bt_stream_reads(const bt_stream_t *self)

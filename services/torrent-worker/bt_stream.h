@@ -18,6 +18,8 @@
  *    each, and the proxy sends the bytes from the file itself. Every read ends with exactly one
  * READ_END (0 = every byte sent), except after CLOSE or when the proxy that asked is gone
  * (bt_stream_forget_reads).
+ *  - While the worker drains (bt_stream_set_draining) no new torrent is taken: OPEN of a
+ *    torrent not held answers ERROR UNAVAILABLE "draining".
  *  - A torrent with no reads and no OPEN waiting lingers `linger_ms`, then is removed from the
  *    engine; its verified pieces stay in the disk cache (bt_cache) under the cap.
  * Everything runs on the loop's thread. */
@@ -82,6 +84,10 @@ void bt_stream_close(bt_stream_t *self, uint64_t stream_id);
 /* The proxy we served is gone (a new one does not know our reads): drop every read without
  * a READ_END. Torrents stay (and linger). */
 void bt_stream_forget_reads(bt_stream_t *self);
+
+/* The worker drains (SIGTERM): from now on an OPEN of a torrent not held here is refused
+ * (ERROR UNAVAILABLE "draining"); torrents held keep serving their reads and new ones. */
+void bt_stream_set_draining(bt_stream_t *self);
 
 /* Reads in progress, torrents held. */
 uint32_t bt_stream_reads(const bt_stream_t *self);

@@ -17,6 +17,7 @@ static struct {
     char *cache_dir;     /* CACHE_DIR */
     int64_t cache_max;   /* CACHE_MAX_BYTES */
     bool vpn_gate;       /* VPN_GATE_TORRENTS */
+    int64_t drain;       /* WORKER_DRAIN_TIMEOUT */
 } s_cfg;
 
 static const struct cm_cfg_var s_daemon_vars[] = {
@@ -36,6 +37,10 @@ static const struct cm_cfg_var s_daemon_vars[] = {
      "obey source-discovery's VPN gate (passed on by the stream-proxy): while the VPN is down no "
      "peer, tracker or DHT traffic; cached pieces still stream. Starts paused until the proxy "
      "tells"},
+    {"WORKER_DRAIN_TIMEOUT", CM_CFG_MS, "25s", &s_cfg.drain, 0, 3600000, NULL,
+     "on SIGTERM, take no new torrent and serve the streams in progress until the stream-proxy "
+     "has moved them to other workers, for at most this long; a second SIGTERM stops at once "
+     "(0: stop at once)"},
 };
 
 /* The daemon's table: its own variables, then the engine's (bt_config.c). */
@@ -106,6 +111,22 @@ static int s_setup_daemon(struct cm_service_ctx *ctx, int argc, char **argv, int
     return 0;
 }
 
+static void s_on_drained(void *arg)
+{
+    cm_log_n("main", 0, "drained: stopping");
+    cm_service_stop_now(arg);
+}
+
+/* The first SIGTERM: hand the streams over, then stop (cm_service.h). */
+static int64_t s_drain(struct cm_service_ctx *ctx, void *arg)
+{
+    CM_UNUSED(arg);
+    if (s_cfg.drain == 0 || !s_pool)
+        return 0; /* WORKER_DRAIN_TIMEOUT=0: stop at once */
+    bt_pool_drain(s_pool, s_on_drained, ctx);
+    return s_cfg.drain;
+}
+
 static void s_teardown(struct cm_service_ctx *ctx, void *arg)
 {
     CM_UNUSED(ctx);
@@ -136,6 +157,7 @@ int main(int argc, char **argv)
         .daemon = &s_daemon,
         .setup = s_setup_daemon,
         .teardown = s_teardown,
+        .drain = s_drain,
     };
     return cm_service_main(&svc, argc, argv);
 }
