@@ -26,8 +26,8 @@ PACKAGES=(
     clang libclang-rt-14-dev llvm
     # tests and `make run`: a private PostgreSQL, HTTP client, process tools, TAP runner
     postgresql curl procps util-linux perl iproute2
-    # style check; offline validation of docker-compose.yml
-    clang-format docker-compose
+    # style check; offline validation of docker-compose.yml and deploy/k8s (YAML structure)
+    clang-format docker-compose python3-yaml
     # BitTorrent interop tests: real peers and a tracker on loopback (tests/integration/btswarm.py)
     aria2 opentracker qbittorrent-nox mktorrent
     # GNU time: peak RSS of a program (tests/integration/test_32_peer_abuse.py, make bench)
@@ -36,6 +36,9 @@ PACKAGES=(
     # driven over the DevTools protocol (websocket-client), test videos made with ffmpeg
     chromium ffmpeg python3-websocket
 )
+# `kubectl kustomize deploy/k8s` renders the Kubernetes manifests offline; a kubectl from
+# elsewhere (another package, a newer release) is kept as it is
+command -v kubectl >/dev/null || PACKAGES+=(kubernetes-client)
 if [ $BENCH -eq 1 ]; then
     # the download benchmark drives the WebTorrent library (npm) from node; a node from
     # elsewhere (e.g. NodeSource's, which bundles npm) is kept as it is
