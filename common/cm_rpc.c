@@ -3,6 +3,7 @@
  * heartbeats. See cm_rpc.h for the contract. */
 #include "cm.h"
 #include "cm_rpc.h"
+#include "cm_metrics.h"
 #include "common_msg.h"
 #include <sys/random.h>
 
@@ -327,6 +328,9 @@ static void s_dispatch(cm_rpc_t *self, const cm_msg_t *m)
 
     s_mark_alive(self);
     self->stats.received++;
+    if (self->server && d->kind == CM_MSG_REQUEST)
+        cm_metric_inc(cm_metrics_counter("marquee_rpc_requests_total", NULL,
+                                         "RPC requests received by this daemon's server."));
     if (self->peer_fn)
         self->peer_fn(self, m, self->peer_arg);
     if (self->dead)

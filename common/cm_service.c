@@ -2,6 +2,8 @@
  * cm_service: the shared skeleton of every daemon's main(). */
 #include "cm.h"
 #include "cm_service.h"
+#include "cm_http.h"
+#include "cm_metrics.h"
 
 /* The drain of the running daemon (one a process): what the first stop signal calls. */
 static struct {
@@ -39,6 +41,78 @@ static void s_on_first_stop(void *arg)
     evtimer_add(s_drain.deadline, &tv);
 }
 
+/* --- the operations listener --- */
+
+struct ops {
+    cm_http_t *http;
+    cm_pg_t *pg; /* borrowed, may be NULL */
+    cm_metric_t *scrapes;
+};
+
+static void s_on_ops(cm_http_req_t *req, void *arg)
+{
+    struct ops *o = arg;
+    const char *path = cm_http_req_path(req);
+    if (strcmp(cm_http_req_method(req), "GET") != 0) {
+        cm_http_req_add_header(req, "Allow", "GET");
+        cm_http_reply_json_error(req, 405, "method_not_allowed", "only GET here");
+    } else if (strcmp(path, "/metrics") == 0) {
+        cm_metric_inc(o->scrapes);
+        cm_buf_t *b = cm_buf_new(1 << 20);
+        if (cm_metrics_render(b) == 0)
+            cm_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", cm_buf_data(b),
+                          cm_buf_len(b));
+        else
+            cm_http_reply_json_error(req, 500, "internal", "the metrics do not fit");
+        cm_buf_destroy(&b);
+    } else if (strcmp(path, "/health") == 0) {
+        static const char ok[] = "{\"status\":\"ok\"}";
+        cm_http_reply(req, 200, "application/json", ok, sizeof(ok) - 1);
+    } else if (strcmp(path, "/ready") == 0) {
+        bool db = !o->pg || cm_pg_is_up(o->pg);
+        if (db) {
+            static const char ok[] = "{\"status\":\"ready\"}";
+            cm_http_reply(req, 200, "application/json", ok, sizeof(ok) - 1);
+        } else {
+            cm_http_reply_json_error(req, 503, "unavailable", "the database is down");
+        }
+    } else {
+        cm_http_reply_json_error(req, 404, "not_found", "GET /metrics, /health or /ready");
+    }
+}
+
+/* Start the listener on "host:port"; 0 (also when off), -1 with `err`. */
+static int s_ops_start(struct ops *o, struct event_base *base, const char *listen,
+                       struct cm_service_ctx *ctx, char *err, size_t errlen)
+{
+    if (!listen || !listen[0])
+        return 0;
+    const char *colon = strrchr(listen, ':');
+    char host[64];
+    long port = colon ? strtol(colon + 1, NULL, 10) : -1;
+    if (!colon || (size_t)(colon - listen) >= sizeof(host) || port < 0 || port > 65535) {
+        snprintf(err, errlen, "METRICS_LISTEN must be host:port, e.g. 127.0.0.1:9181");
+        return -1;
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    struct cm_http_opts ho = {.connections_max = 16,
+                              .header_timeout_ms = 5000,
+                              .idle_timeout_ms = 30000,
+                              .name = "metrics-http"};
+    o->http = cm_http_new(base, &ho, s_on_ops, o);
+    if (cm_http_listen(o->http, host, (int)port, err, errlen) < 0) {
+        cm_http_destroy(&o->http);
+        return -1;
+    }
+    o->scrapes = cm_metrics_counter("marquee_metrics_scrapes_total", NULL,
+                                    "GET /metrics answered by this process.");
+    size_t n = strlen(ctx->ready);
+    snprintf(ctx->ready + n, sizeof(ctx->ready) - n, "%smetrics=%s:%d", n ? " " : "", host,
+             cm_http_port(o->http));
+    return 0;
+}
+
 int cm_service_main(struct cm_service *svc, int argc, char **argv)
 {
     int argi = cm_daemon_init(svc->daemon, argc, argv);
@@ -47,6 +121,7 @@ int cm_service_main(struct cm_service *svc, int argc, char **argv)
     int rc = 1;
     struct cm_service_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
+    struct ops ops = {0};
 
     if (svc->database_url && svc->migrations) {
         int applied = cm_migrate_run(*svc->database_url, name, svc->migrations, *svc->nmigrations,
@@ -94,6 +169,12 @@ int cm_service_main(struct cm_service *svc, int argc, char **argv)
         rc = 0;
         goto out;
     }
+    ops.pg = ctx.pg;
+    if (s_ops_start(&ops, ctx.base, svc->metrics_listen ? *svc->metrics_listen : NULL, &ctx, err,
+                    sizeof(err)) < 0) {
+        cm_log_e("main", 0, "METRICS_LISTEN: %s", err);
+        goto out;
+    }
     if (svc->drain) {
         s_drain.svc = svc;
         s_drain.ctx = &ctx;
@@ -112,6 +193,7 @@ out:
     memset(&s_drain, 0, sizeof(s_drain));
     if (svc->teardown)
         svc->teardown(&ctx, svc->arg);
+    cm_http_destroy(&ops.http);
     cm_rpc_destroy(&ctx.rpc);
     cm_pg_destroy(&ctx.pg);
     if (ctx.zctx)

@@ -33,6 +33,7 @@ struct cm_service {
     const struct cm_migration *migrations; /* this service's migrations */
     const size_t *nmigrations;             /* their count */
     struct cm_health health;               /* what HEALTH reports (pg filled in here) */
+    char *const *metrics_listen;           /* -> METRICS_LISTEN ("host:port", "" off), or NULL */
     /* Hooks. setup runs before the loop: return 0, or -1 after logging why (exit 1). It may
      * parse argv from `argi` (subcommands). teardown runs after the loop, before the
      * context is destroyed. */
@@ -55,6 +56,16 @@ int cm_service_main(struct cm_service *svc, int argc, char **argv);
  * hook's owner that has nothing left to serve; safe from any loop callback, and more than
  * once. */
 void cm_service_stop_now(struct cm_service_ctx *ctx);
+
+/* The operations listener (METRICS_LISTEN): a small HTTP server, separate from any public one,
+ * answering GET /metrics (cm_metrics_render), GET /health (200 while the loop runs: liveness)
+ * and GET /ready (200 when the daemon can serve: its database up, if it has one; else 503).
+ * Its address goes into the ready line as metrics=host:port. `def` is the daemon's default. */
+#define CM_METRICS_VARS(listen, def)                                                               \
+    {                                                                                              \
+        "METRICS_LISTEN", CM_CFG_STR, (def), (listen), 0, 64, NULL,                                \
+            "host:port of GET /metrics, /health and /ready (Prometheus, probes); empty: off"       \
+    }
 
 /* Database configuration shared by the daemons that own tables. */
 #define CM_DATABASE_VARS(url, wait)                                                                \

@@ -33,9 +33,11 @@ static struct {
     int64_t audit_flush;    /* AUDIT_FLUSH, ms */
     char *admin_email;      /* ADMIN_EMAIL */
     char *admin_password;   /* ADMIN_PASSWORD */
+    char *metrics_listen;   /* METRICS_LISTEN */
 } s_cfg;
 
 static const struct cm_cfg_var s_vars[] = {
+    CM_METRICS_VARS(&s_cfg.metrics_listen, "127.0.0.1:9181"),
     {"AUTH_BIND", CM_CFG_ENDPOINT, "tcp://*:5551", &s_cfg.bind, 0, 0, NULL,
      "ZeroMQ endpoint the RPC server binds"},
     {"AUDIT_BIND", CM_CFG_ENDPOINT, "tcp://*:5561", &s_cfg.audit_bind, 0, 0, NULL,
@@ -271,6 +273,7 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
 int main(int argc, char **argv)
 {
     struct cm_service svc = {
+        .metrics_listen = &s_cfg.metrics_listen,
         .daemon = &s_daemon,
         .bind = &s_cfg.bind,
         .protos = s_protos,

@@ -32,9 +32,11 @@ static struct {
     bool cookie_secure;     /* COOKIE_SECURE */
     int64_t auth_timeout;   /* AUTH_TIMEOUT */
     char *stream_url;       /* STREAM_PUBLIC_URL */
+    char *metrics_listen;   /* METRICS_LISTEN */
 } s_cfg;
 
 static const struct cm_cfg_var s_vars[] = {
+    CM_METRICS_VARS(&s_cfg.metrics_listen, "127.0.0.1:9180"),
     {"GATEWAY_LISTEN", CM_CFG_LISTEN, "0.0.0.0:8080", &s_cfg.listen, 0, 0, NULL,
      "address and port of the public HTTP API"},
     {"AUTH_ENDPOINT", CM_CFG_ENDPOINT, "tcp://127.0.0.1:5551", &s_cfg.auth, 0, 0, NULL,
@@ -210,6 +212,7 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
 int main(int argc, char **argv)
 {
     struct cm_service svc = {
+        .metrics_listen = &s_cfg.metrics_listen,
         .daemon = &s_daemon,
         .setup = s_setup,
         .teardown = s_teardown,

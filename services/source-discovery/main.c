@@ -7,6 +7,7 @@
 #include <strings.h>
 #include "cm.h"
 #include "cm_service.h"
+#include "cm_metrics.h"
 #include "disc.h"
 #include "disc_http.h"
 #include "disc_provider.h"
@@ -44,9 +45,11 @@ static struct {
     char *stream;                           /* STREAM_CONTROL_ENDPOINT */
     int64_t fetch_conc, fetch_timeout;      /* TORRENT_FETCH_CONCURRENCY, _TIMEOUT */
     int64_t scrape_conc, scrape_base, scrape_min, scrape_max; /* SCRAPE_* */
+    char *metrics_listen;                                     /* METRICS_LISTEN */
 } s_cfg;
 
 static const struct cm_cfg_var s_vars[] = {
+    CM_METRICS_VARS(&s_cfg.metrics_listen, "127.0.0.1:9182"),
     {"DISCOVERY_BIND", CM_CFG_ENDPOINT, "tcp://*:5552", &s_cfg.bind, 0, 0, NULL,
      "ZeroMQ endpoint the RPC server binds"},
     CM_DATABASE_VARS(&s_cfg.database_url, &s_cfg.db_wait_ms),
@@ -237,6 +240,57 @@ static void s_on_probe(evutil_socket_t fd, short what, void *arg)
         disc_provider_probe(s_disc.providers[i], NULL, NULL);
 }
 
+/* --- metrics, read when /metrics is asked --- */
+
+enum { M_SEARCHES, M_FETCHING, M_SCRAPING, M_VPN };
+
+static double s_m_disc(void *arg)
+{
+    switch ((int)(intptr_t)arg) {
+    case M_SEARCHES:
+        return disc_search_count(&s_disc);
+    case M_FETCHING:
+        return disc_torrents_fetching(&s_disc);
+    case M_SCRAPING:
+        return disc_torrents_scraping(&s_disc);
+    case M_VPN:
+        return s_disc.vpn && disc_vpn_up(s_disc.vpn) ? 1 : 0;
+    }
+    return 0;
+}
+
+/* Provider i's requests (even arg) or errors (odd arg). */
+static double s_m_provider(void *arg)
+{
+    size_t k = (size_t)(intptr_t)arg, i = k / 2;
+    if (i >= s_disc.nproviders || !s_disc.providers[i])
+        return 0;
+    struct disc_provider_stats st;
+    disc_provider_stats(s_disc.providers[i], &st);
+    return (double)(k % 2 ? st.errors : st.requests);
+}
+
+static void s_metrics(void)
+{
+    cm_metrics_gauge_fn("marquee_discovery_searches", NULL, "Provider searches running.", s_m_disc,
+                        (void *)(intptr_t)M_SEARCHES);
+    cm_metrics_gauge_fn("marquee_discovery_torrent_fetches", NULL, ".torrent fetches running.",
+                        s_m_disc, (void *)(intptr_t)M_FETCHING);
+    cm_metrics_gauge_fn("marquee_discovery_scrapes", NULL, "Scrapes running.", s_m_disc,
+                        (void *)(intptr_t)M_SCRAPING);
+    cm_metrics_gauge_fn("marquee_vpn_up", NULL, "1 while the VPN gate is open.", s_m_disc,
+                        (void *)(intptr_t)M_VPN);
+    for (size_t i = 0; i < s_disc.nproviders; i++) {
+        char labels[64];
+        snprintf(labels, sizeof(labels), "provider=\"%s\"",
+                 disc_provider_name(s_disc.providers[i]));
+        cm_metrics_gauge_fn("marquee_provider_requests", labels, "HTTP requests to a provider.",
+                            s_m_provider, (void *)(intptr_t)(2 * i));
+        cm_metrics_gauge_fn("marquee_provider_errors", labels, "Failed provider requests.",
+                            s_m_provider, (void *)(intptr_t)(2 * i + 1));
+    }
+}
+
 static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, void *arg)
 {
     CM_UNUSED(argv);
@@ -316,6 +370,7 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
     }
     cm_log_n("main", 0, "providers: %s; VPN gate: %s (%s)", n ? s_cfg.providers : "none",
              disc_vpn_check(s_disc.vpn), disc_vpn_reason(s_disc.vpn));
+    s_metrics();
     disc_search_start(&s_disc);
     disc_torrents_start(&s_disc);
     disc_api_register(&s_disc);
@@ -349,6 +404,7 @@ static void s_teardown(struct cm_service_ctx *ctx, void *arg)
 int main(int argc, char **argv)
 {
     struct cm_service svc = {
+        .metrics_listen = &s_cfg.metrics_listen,
         .daemon = &s_daemon,
         .bind = &s_cfg.bind,
         .protos = s_protos,

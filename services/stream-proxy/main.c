@@ -11,6 +11,7 @@
 #include "strm_edge.h"
 #include "strm_http.h"
 #include "strm_pool.h"
+#include "cm_metrics.h"
 
 static struct {
     char *control_bind;     /* STREAM_CONTROL_BIND */
@@ -33,9 +34,11 @@ static struct {
     int64_t key_cache;      /* STREAM_KEY_CACHE */
     int64_t revoke_poll;    /* REVOCATION_POLL */
     bool local_reads;       /* STREAM_LOCAL_READS */
+    char *metrics_listen;   /* METRICS_LISTEN */
 } s_cfg;
 
 static const struct cm_cfg_var s_vars[] = {
+    CM_METRICS_VARS(&s_cfg.metrics_listen, "127.0.0.1:9183"),
     {"STREAM_CONTROL_BIND", CM_CFG_ENDPOINT, "tcp://*:5553", &s_cfg.control_bind, 0, 0, NULL,
      "ZeroMQ endpoint of the control RPC server (gateway, discovery)"},
     {"STREAM_POOL_BIND", CM_CFG_ENDPOINT, "tcp://*:5554", &s_cfg.pool_bind, 0, 0, NULL,
@@ -105,6 +108,24 @@ static cm_rpc_t *s_client(struct cm_service_ctx *ctx, const char *name, const ch
     return rpc;
 }
 
+static double s_m_workers(void *arg)
+{
+    CM_UNUSED(arg);
+    return s_pool ? strm_pool_live(s_pool) : 0;
+}
+
+static double s_m_requests(void *arg)
+{
+    CM_UNUSED(arg);
+    return s_edge ? (double)strm_edge_requests(s_edge) : 0;
+}
+
+static double s_m_sessions(void *arg)
+{
+    CM_UNUSED(arg);
+    return s_edge ? (double)strm_edge_sessions(s_edge) : 0;
+}
+
 static uint32_t s_live_workers(void *arg)
 {
     CM_UNUSED(arg);
@@ -152,6 +173,12 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
         .key_cache_ms = (int)s_cfg.key_cache,
     };
     s_edge = strm_edge_new(ctx->base, &eo);
+    cm_metrics_gauge_fn("marquee_pool_workers", NULL, "Live workers in the pool.", s_m_workers,
+                        NULL);
+    cm_metrics_gauge_fn("marquee_stream_requests", NULL, "Stream requests in flight.", s_m_requests,
+                        NULL);
+    cm_metrics_gauge_fn("marquee_stream_sessions", NULL, "Stream sessions open.", s_m_sessions,
+                        NULL);
     strm_edge_register(s_edge, ctx->rpc);
     s_control = strm_control_new(ctx->base, s_pool, ctx->rpc); /* METADATA, SCRAPE */
     s_http_ctx = (struct strm_http_ctx){.pool = s_pool, .edge = s_edge};
@@ -194,6 +221,7 @@ int main(int argc, char **argv)
     /* stream chunks of 1 MiB come and go all the time: keep them on the heap */
     cm_mem_tune_bulk(8u << 20, 32u << 20);
     struct cm_service svc = {
+        .metrics_listen = &s_cfg.metrics_listen,
         .daemon = &s_daemon,
         .bind = &s_cfg.control_bind,
         .protos = s_protos,

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include "strm_edge.h"
+#include "cm_metrics.h"
 #include "cm_token.h"
 #include "auth_msg.h"
 #include "common_msg.h"
@@ -121,6 +122,7 @@ struct strm_edge {
     uint64_t next_session_id;
     struct session sessions[EDGE_SESSIONS_MAX];
     size_t nsessions;
+    cm_metric_t *bytes_out; /* bytes queued for clients */
     struct key keys[EDGE_KEYS_MAX];
     struct source *sources[EDGE_SOURCES_MAX];
 };
@@ -513,6 +515,7 @@ static void s_on_chunk_local(void *arg, const char *worker_id, uint64_t stream_i
 /* `len` more bytes of the range are queued for the client: account them, give credit back. */
 static void s_advance(struct sreq *r, size_t len)
 {
+    cm_metric_add(r->e->bytes_out, (double)len);
     r->pos += len;
     r->last_byte_ms = cm_mono_ms();
     if (r->sess) {
@@ -1264,6 +1267,8 @@ strm_edge_t *strm_edge_new(struct event_base *base, const struct strm_edge_opts 
                                   .worker_draining = s_on_worker_draining,
                                   .arg = e};
     strm_pool_set_events(e->o.pool, &ev);
+    e->bytes_out = cm_metrics_counter("marquee_stream_bytes_total", NULL,
+                                      "Verified bytes queued for stream clients.");
     return e;
 }
 

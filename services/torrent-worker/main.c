@@ -4,23 +4,26 @@
  * engine as a command-line tool (bt_cli.c). This file only wires. */
 #include "cm.h"
 #include "cm_service.h"
+#include "cm_metrics.h"
 #include "bt_pool.h"
 #include "bt_cli.h"
 #include "bt_config.h"
 #include <sys/stat.h>
 
 static struct {
-    char *pool_endpoint; /* STREAM_POOL_ENDPOINT */
-    char *worker_id;     /* WORKER_ID */
-    int64_t capacity;    /* WORKER_CAPACITY */
-    int64_t heartbeat;   /* POOL_HEARTBEAT */
-    char *cache_dir;     /* CACHE_DIR */
-    int64_t cache_max;   /* CACHE_MAX_BYTES */
-    bool vpn_gate;       /* VPN_GATE_TORRENTS */
-    int64_t drain;       /* WORKER_DRAIN_TIMEOUT */
+    char *pool_endpoint;  /* STREAM_POOL_ENDPOINT */
+    char *worker_id;      /* WORKER_ID */
+    int64_t capacity;     /* WORKER_CAPACITY */
+    int64_t heartbeat;    /* POOL_HEARTBEAT */
+    char *cache_dir;      /* CACHE_DIR */
+    int64_t cache_max;    /* CACHE_MAX_BYTES */
+    bool vpn_gate;        /* VPN_GATE_TORRENTS */
+    int64_t drain;        /* WORKER_DRAIN_TIMEOUT */
+    char *metrics_listen; /* METRICS_LISTEN */
 } s_cfg;
 
 static const struct cm_cfg_var s_daemon_vars[] = {
+    CM_METRICS_VARS(&s_cfg.metrics_listen, ""),
     {"STREAM_POOL_ENDPOINT", CM_CFG_ENDPOINT, "tcp://127.0.0.1:5554", &s_cfg.pool_endpoint, 0, 0,
      NULL, "the stream-proxy's pool endpoint to connect to"},
     {"WORKER_ID", CM_CFG_STR, "", &s_cfg.worker_id, 0, 64, NULL,
@@ -57,6 +60,53 @@ static bt_pool_t *s_pool;
 static bt_engine_t *s_engine;
 static bt_cache_t *s_cache;
 static struct bt_engine_setup s_setup;
+
+/* --- metrics: the engine's figures, read when /metrics is asked --- */
+
+enum { M_TORRENTS, M_PEERS, M_DOWN, M_UP, M_DOWNLOADED, M_UPLOADED, M_CACHE };
+
+static double s_m_engine(void *arg)
+{
+    if (!s_engine)
+        return 0;
+    struct bt_engine_stats st;
+    bt_engine_stats(s_engine, &st);
+    switch ((int)(intptr_t)arg) {
+    case M_TORRENTS:
+        return st.torrents;
+    case M_PEERS:
+        return st.peers;
+    case M_DOWN:
+        return (double)st.down_bps;
+    case M_UP:
+        return (double)st.up_bps;
+    case M_DOWNLOADED:
+        return (double)st.downloaded;
+    case M_UPLOADED:
+        return (double)st.uploaded;
+    case M_CACHE:
+        return s_cache ? (double)bt_cache_used(s_cache) : 0;
+    }
+    return 0;
+}
+
+static void s_metrics(void)
+{
+    static const struct {
+        const char *name, *help;
+        int which;
+    } m[] = {
+        {"marquee_worker_torrents", "Torrents loaded in the engine.", M_TORRENTS},
+        {"marquee_worker_peers", "Peer connections.", M_PEERS},
+        {"marquee_worker_download_bytes_per_second", "Payload download rate.", M_DOWN},
+        {"marquee_worker_upload_bytes_per_second", "Payload upload rate.", M_UP},
+        {"marquee_worker_downloaded_bytes", "Payload bytes downloaded since start.", M_DOWNLOADED},
+        {"marquee_worker_uploaded_bytes", "Payload bytes uploaded since start.", M_UPLOADED},
+        {"marquee_worker_cache_bytes", "Bytes in the disk cache.", M_CACHE},
+    };
+    for (size_t i = 0; i < CM_ARRAY_LEN(m); i++)
+        cm_metrics_gauge_fn(m[i].name, NULL, m[i].help, s_m_engine, (void *)(intptr_t)m[i].which);
+}
 
 static int s_setup_daemon(struct cm_service_ctx *ctx, int argc, char **argv, int argi, void *arg)
 {
@@ -106,6 +156,7 @@ static int s_setup_daemon(struct cm_service_ctx *ctx, int argc, char **argv, int
         cm_log_e("main", 0, "%s", err);
         return -1;
     }
+    s_metrics();
     snprintf(ctx->ready, sizeof(ctx->ready), "pool=%s worker_id=%s peers=%s", s_cfg.pool_endpoint,
              po.worker_id, bt_engine_listen_addr(s_engine));
     return 0;
@@ -154,6 +205,7 @@ int main(int argc, char **argv)
     s_daemon.nvars = n;
     s_daemon.usage = bt_cli_usage();
     struct cm_service svc = {
+        .metrics_listen = &s_cfg.metrics_listen,
         .daemon = &s_daemon,
         .setup = s_setup_daemon,
         .teardown = s_teardown,

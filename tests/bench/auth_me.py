@@ -43,7 +43,8 @@ def log(msg):
 
 
 def start(name, env, logdir):
-    full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOG_LEVEL": "notice", **env}
+    full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOG_LEVEL": "notice",
+            "METRICS_LISTEN": "127.0.0.1:0", **env}
     out = open(Path(logdir) / (name + ".log"), "ab")
     p = subprocess.Popen([str(BIN / name)], env=full, stdin=subprocess.DEVNULL, stdout=out,
                          stderr=out)

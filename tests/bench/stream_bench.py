@@ -450,7 +450,8 @@ class Bench:
 
     def daemon(self, name, env, wait=30):
         """Start BIN/name in the namespace; wait for its ready line; (Proc, ready dict)."""
-        full = {"LOG_LEVEL": "notice", "JWT_SECRET": JWT_SECRET, **env}
+        full = {"LOG_LEVEL": "notice", "JWT_SECRET": JWT_SECRET, "METRICS_LISTEN": "127.0.0.1:0",
+                **env}
         p = self.procs.start(name, [BIN / name], env=full)
         pat = re.compile(r" %s\[%d\] main: ready (.*)$" % (re.escape(name), p.pid), re.M)
 

@@ -124,6 +124,7 @@ class Stack:
 
     def spawn(self, name, binary, env=None, args=(), ready=True):
         env = dict(env or {})
+        env.setdefault("METRICS_LISTEN", "127.0.0.1:0")  # each daemon its own port
         if binary == "torrent-worker":
             # a worker's peer port and disk cache are its own
             env.setdefault("BT_LISTEN", "127.0.0.1:0")

@@ -40,7 +40,8 @@ def test_replicas_starting_together_apply_each_migration_once(tmp_path, pg):
     url = pg.url.replace("/marquee?", "/race?")
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": url, "AUTH_BIND": "tcp://127.0.0.1:*",
            "AUDIT_BIND": "tcp://127.0.0.1:*", "JWT_SECRET": JWT_SECRET,
-           "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD}
+           "ADMIN_EMAIL": ADMIN_EMAIL, "ADMIN_PASSWORD": ADMIN_PASSWORD,
+           "METRICS_LISTEN": "127.0.0.1:0"}
     procs = [subprocess.Popen([str(BIN / "auth")], env=env, stderr=subprocess.PIPE, text=True)
              for _ in range(4)]
     try:
