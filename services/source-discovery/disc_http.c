@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT
  * disc_http: asynchronous HTTP GET on libcurl multi and libevent. See disc_http.h.
  *
- * libcurl tells us which sockets to watch (s_curl_socket_fn) and when to wake it
- * (s_curl_timer_fn); libevent calls back into curl_multi_socket_action, after which
+ * The multi handle runs on the loop through common/cm_curl.c; after curl made progress
  * s_curl_check collects the finished transfers. Those are first all marked (`done`) and only
  * then reported one by one, so that a callback may cancel another finished transfer, or start
  * a new one, without touching curl's message queue while we read it. */
 #include "cm.h"
 #include "disc_http.h"
+#include "cm_curl.h"
 
 #include <curl/curl.h>
 
@@ -16,12 +16,6 @@
 
 enum {
     S_HEADER_VALUE_MAX = 128, /* bytes of a Retry-After value looked at */
-};
-
-/* One socket of libcurl's, with its event. */
-struct s_csock {
-    struct s_csock *prev, *next;
-    struct event *ev;
 };
 
 /* One transfer. */
@@ -46,14 +40,12 @@ struct s_xfer {
 struct disc_http {
     uint32_t tag; /* S_TAG */
     struct event_base *base;
-    CURLM *multi;
-    struct event *curl_timer;
+    cm_curl_t *curl;            /* the multi handle on the loop */
+    CURLM *multi;               /* ... its handle */
     struct curl_slist *headers; /* Accept: application/json */
-    struct s_csock *csocks;     /* sockets curl asked us to watch */
     struct s_xfer *xfers;       /* transfers started and not yet reported or cancelled */
     size_t nxfers;
     int next_id; /* last id given */
-    bool curl_inited;
     char ua[DISC_HTTP_UA_MAX + 1];
 };
 
@@ -202,74 +194,9 @@ static void s_curl_check(disc_http_t *h)
     }
 }
 
-static void s_on_curl_event(evutil_socket_t fd, short what, void *arg)
+static void s_on_progress(void *arg)
 {
-    disc_http_t *h = arg;
-    int running = 0;
-    int action =
-        ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
-    curl_multi_socket_action(h->multi, fd, action, &running);
-    s_curl_check(h);
-}
-
-static void s_on_curl_timer(evutil_socket_t fd, short what, void *arg)
-{
-    disc_http_t *h = arg;
-    int running = 0;
-    CM_UNUSED(fd);
-    CM_UNUSED(what);
-    curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    s_curl_check(h);
-}
-
-static int s_curl_timer_fn(CURLM *multi, long timeout_ms, void *arg)
-{
-    disc_http_t *h = arg;
-    CM_UNUSED(multi);
-    if (timeout_ms < 0) {
-        evtimer_del(h->curl_timer);
-    } else {
-        struct timeval tv = cm_tv_ms(timeout_ms);
-        evtimer_add(h->curl_timer, &tv);
-    }
-    return 0;
-}
-
-static int s_curl_socket_fn(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
-{
-    disc_http_t *h = arg;
-    struct s_csock *cs = sockp;
-    CM_UNUSED(easy);
-    if (what == CURL_POLL_REMOVE) {
-        if (cs) {
-            if (cs->prev)
-                cs->prev->next = cs->next;
-            else
-                h->csocks = cs->next;
-            if (cs->next)
-                cs->next->prev = cs->prev;
-            event_free(cs->ev);
-            cm_free(cs);
-            curl_multi_assign(h->multi, fd, NULL);
-        }
-        return 0;
-    }
-    short kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) |
-                         ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
-    if (!cs) {
-        cs = cm_calloc(1, sizeof(*cs));
-        cs->ev = event_new(h->base, fd, kind, s_on_curl_event, h);
-        cs->next = h->csocks;
-        if (h->csocks)
-            h->csocks->prev = cs;
-        h->csocks = cs;
-        curl_multi_assign(h->multi, fd, cs);
-    } else {
-        event_del(cs->ev);
-        event_assign(cs->ev, h->base, fd, kind, s_on_curl_event, h);
-    }
-    event_add(cs->ev, NULL);
-    return 0;
+    s_curl_check(arg);
 }
 
 /* --- the client --- */
@@ -282,22 +209,13 @@ disc_http_t *disc_http_new(struct event_base *base, const char *user_agent)
     h->tag = S_TAG;
     h->base = base;
     cm_utf8_copy(h->ua, sizeof(h->ua), user_agent ? user_agent : "Marquee/0.1");
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        cm_log_e(S_MOD, 0, "curl_global_init failed");
-        goto fail;
-    }
-    h->curl_inited = true;
-    h->multi = curl_multi_init();
-    h->curl_timer = evtimer_new(base, s_on_curl_timer, h);
+    h->curl = cm_curl_new(base, s_on_progress, h);
     h->headers = curl_slist_append(NULL, "Accept: application/json");
-    if (!h->multi || !h->curl_timer || !h->headers) {
-        cm_log_e(S_MOD, 0, "curl_multi_init failed");
+    if (!h->curl || !h->headers) {
+        cm_log_e(S_MOD, 0, "libcurl cannot be initialised");
         goto fail;
     }
-    curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, s_curl_socket_fn);
-    curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-    curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, s_curl_timer_fn);
-    curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+    h->multi = cm_curl_multi(h->curl);
     return h;
 fail:
     disc_http_destroy(&h);
@@ -316,20 +234,9 @@ void disc_http_destroy(disc_http_t **self_p)
         s_xfer_unlink(x);
         s_xfer_free(x);
     }
-    if (h->multi)
-        curl_multi_cleanup(h->multi);
-    while (h->csocks) {
-        struct s_csock *cs = h->csocks;
-        h->csocks = cs->next;
-        event_free(cs->ev);
-        cm_free(cs);
-    }
-    if (h->curl_timer)
-        event_free(h->curl_timer);
+    cm_curl_destroy(&h->curl);
     if (h->headers)
         curl_slist_free_all(h->headers);
-    if (h->curl_inited)
-        curl_global_cleanup();
     h->tag = 0;
     cm_free(h);
 }

@@ -12,6 +12,7 @@
  * UDP, the engine, swarms. */
 #include "cm.h"
 #include "bt_tracker.h"
+#include "cm_curl.h"
 #include "bt_bencode.h"
 
 #include <curl/curl.h>
@@ -631,11 +632,6 @@ struct s_req {
     void *sarg;
 };
 
-struct s_csock { /* one socket of libcurl's, with its event */
-    struct s_csock *prev, *next;
-    struct event *ev;
-};
-
 struct s_conn { /* a cached UDP connection id */
     struct sockaddr_storage addr;
     uint64_t id;
@@ -654,10 +650,8 @@ struct bt_trk {
     struct s_req *reqs;
     struct bt_trk_swarm *swarms;
     /* HTTP */
-    CURLM *multi;
-    struct event *curl_timer;
-    struct s_csock *csocks;
-    bool curl_inited;
+    cm_curl_t *curl; /* the multi handle on the loop */
+    CURLM *multi;    /* ... its handle */
     /* UDP */
     int udp_fd[2]; /* IPv4, IPv6; -1 until first used */
     struct event *udp_ev[2];
@@ -871,74 +865,9 @@ static void s_req_fail_later(struct s_req *r, const char *fmt, ...)
 
 static void s_curl_check(bt_trk_t *t);
 
-static void s_curl_event_cb(evutil_socket_t fd, short what, void *arg)
+static void s_on_progress(void *arg)
 {
-    bt_trk_t *t = arg;
-    int running = 0;
-    int action =
-        ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
-    curl_multi_socket_action(t->multi, fd, action, &running);
-    s_curl_check(t);
-}
-
-static void s_curl_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-    bt_trk_t *t = arg;
-    int running = 0;
-    CM_UNUSED(fd);
-    CM_UNUSED(what);
-    curl_multi_socket_action(t->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    s_curl_check(t);
-}
-
-static int s_curl_timer_fn(CURLM *multi, long timeout_ms, void *arg)
-{
-    bt_trk_t *t = arg;
-    CM_UNUSED(multi);
-    if (timeout_ms < 0) {
-        evtimer_del(t->curl_timer);
-    } else {
-        struct timeval tv = cm_tv_ms(timeout_ms);
-        evtimer_add(t->curl_timer, &tv);
-    }
-    return 0;
-}
-
-static int s_curl_socket_fn(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
-{
-    bt_trk_t *t = arg;
-    struct s_csock *cs = sockp;
-    CM_UNUSED(easy);
-    if (what == CURL_POLL_REMOVE) {
-        if (cs) {
-            if (cs->prev)
-                cs->prev->next = cs->next;
-            else
-                t->csocks = cs->next;
-            if (cs->next)
-                cs->next->prev = cs->prev;
-            event_free(cs->ev);
-            cm_free(cs);
-            curl_multi_assign(t->multi, fd, NULL);
-        }
-        return 0;
-    }
-    short kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) |
-                         ((what & CURL_POLL_OUT) ? EV_WRITE : 0) | EV_PERSIST);
-    if (!cs) {
-        cs = cm_calloc(1, sizeof(*cs));
-        cs->ev = event_new(t->base, fd, kind, s_curl_event_cb, t);
-        cs->next = t->csocks;
-        if (t->csocks)
-            t->csocks->prev = cs;
-        t->csocks = cs;
-        curl_multi_assign(t->multi, fd, cs);
-    } else {
-        event_del(cs->ev);
-        event_assign(cs->ev, t->base, fd, kind, s_curl_event_cb, t);
-    }
-    event_add(cs->ev, NULL);
-    return 0;
+    s_curl_check(arg);
 }
 
 static size_t s_http_write(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -1572,21 +1501,11 @@ bt_trk_t *bt_trk_new(struct event_base *base, const struct bt_trk_opts *opts, ch
     if (getrandom(&t->rng, sizeof(t->rng), 0) != (ssize_t)sizeof(t->rng))
         t->rng = cm_mono_us() ^ ((uint64_t)getpid() << 32);
     t->rng |= 1;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        s_seterr(err, errlen, "curl_global_init failed");
+    if (!(t->curl = cm_curl_new(base, s_on_progress, t))) {
+        s_seterr(err, errlen, "libcurl cannot be initialised");
         goto fail;
     }
-    t->curl_inited = true;
-    t->multi = curl_multi_init();
-    t->curl_timer = evtimer_new(base, s_curl_timeout_cb, t);
-    if (!t->multi || !t->curl_timer) {
-        s_seterr(err, errlen, "curl_multi_init failed");
-        goto fail;
-    }
-    curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION, s_curl_socket_fn);
-    curl_multi_setopt(t->multi, CURLMOPT_SOCKETDATA, t);
-    curl_multi_setopt(t->multi, CURLMOPT_TIMERFUNCTION, s_curl_timer_fn);
-    curl_multi_setopt(t->multi, CURLMOPT_TIMERDATA, t);
+    t->multi = cm_curl_multi(t->curl);
     return t;
 fail:
     bt_trk_destroy(&t);
@@ -1603,18 +1522,7 @@ void bt_trk_destroy(bt_trk_t **self_p)
         s_swarm_detach(t->swarms);
     while (t->reqs)
         s_req_cancel(t->reqs);
-    if (t->multi)
-        curl_multi_cleanup(t->multi);
-    while (t->csocks) {
-        struct s_csock *cs = t->csocks;
-        t->csocks = cs->next;
-        event_free(cs->ev);
-        cm_free(cs);
-    }
-    if (t->curl_timer)
-        event_free(t->curl_timer);
-    if (t->curl_inited)
-        curl_global_cleanup();
+    cm_curl_destroy(&t->curl);
     if (t->dns)
         evdns_base_free(t->dns, 0);
     for (int f = 0; f < 2; f++) {
