@@ -6,7 +6,8 @@ What is checked, and against what:
   variable is documented in .env.example, reaches its daemon from .env (or is one of the few
   addresses compose fixes), defaults to the daemon's own default, and the secrets are
   required; the addresses between containers agree with the binds; the workers scale with no
-  per-replica setting.
+  per-replica setting; every daemon's operations listener (METRICS_LISTEN) is set, on the
+  compose network only, and its healthcheck asks that listener's /ready.
 - deploy/Dockerfile: multi-stage on Debian slim, non-root, the five binaries.
 - deploy/k8s: `kubectl kustomize` renders it (skipped, with the reason printed, without a
   kubectl), and the manifests are checked structurally (PyYAML), rendered and raw: workloads,
@@ -14,6 +15,13 @@ What is checked, and against what:
   autoscaler, disruption budgets, probes on endpoints that exist in the sources, resources,
   non-root security contexts, Prometheus annotations exactly on daemons that serve /metrics,
   and no secret value anywhere.
+
+The operations listener: common/cm_service.c serves GET /metrics, /health and /ready on the
+address in METRICS_LISTEN, so a daemon whose --help lists METRICS_LISTEN serves them (they
+are checked to be routes of cm_service.c). Such a daemon must have it set on every address
+reachable from outside its container, its pod carry the prometheus.io annotations with that
+port, and its probes (compose healthcheck, Kubernetes liveness/readiness/startup) ask /health
+and /ready there.
 """
 import re
 import shutil
@@ -29,6 +37,10 @@ ENV_EXAMPLE = ROOT / ".env.example"
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 K8S = ROOT / "deploy" / "k8s"
+OPS_SOURCE = ROOT / "common" / "cm_service.c"
+# The operations listener's variable and its routes (common/cm_service.c).
+OPS_VAR = "METRICS_LISTEN"
+OPS_PATHS = ("/metrics", "/health", "/ready")
 
 # The secrets: never a literal value in a manifest, always required by compose.
 SECRETS = {"JWT_SECRET", "SOURCE_SECURITY_KEY", "POSTGRES_PASSWORD", "DATABASE_URL",
@@ -113,6 +125,53 @@ def serves_path(daemon, path):
     return ('"%s"' % path) in sources_of(daemon)
 
 
+def ops_serves(path):
+    """Is `path` a route of the operations listener (a string literal of cm_service.c)?"""
+    return path in OPS_PATHS and ('"%s"' % path) in OPS_SOURCE.read_text()
+
+
+def has_ops(daemon, help_vars):
+    """Does the daemon serve the operations listener (its --help lists METRICS_LISTEN)?"""
+    return OPS_VAR in help_vars[daemon]
+
+
+def compose_fixed(daemon, help_vars):
+    """What docker-compose.yml fixes for the daemon: its addresses, the ops listener too."""
+    return COMPOSE_FIXED[daemon] | ({OPS_VAR} if has_ops(daemon, help_vars) else set())
+
+
+def listener_ports(daemon, env, help_vars):
+    """The ports the daemon listens on under `env`: LISTENERS, and its ops listener when set
+    (its default may be empty: off)."""
+    ports = {port_of(env.get(v) or help_vars[daemon][v]) for v in LISTENERS[daemon]}
+    if has_ops(daemon, help_vars) and (env.get(OPS_VAR) or help_vars[daemon][OPS_VAR]):
+        ports.add(port_of(env.get(OPS_VAR) or help_vars[daemon][OPS_VAR]))
+    return ports
+
+
+def ops_port(daemon, env, where):
+    """The ops listener's port, which must be set explicitly on all interfaces (the compose
+    network, the kubelet's probes and Prometheus come from outside the container)."""
+    value = env.get(OPS_VAR)
+    assert value, "%s: %s is not set (probes and Prometheus need it)" % (where, OPS_VAR)
+    assert re.fullmatch(r"0\.0\.0\.0:\d+", value), \
+        "%s: %s=%s is not reachable from outside the container" % (where, OPS_VAR, value)
+    return port_of(value)
+
+
+def test_ops_listener_routes_exist():
+    """cm_service.c answers the paths the probes and Prometheus ask, and every daemon has it."""
+    text = OPS_SOURCE.read_text()
+    for path in OPS_PATHS:
+        assert ('"%s"' % path) in text, "%s is not a route of %s" % (path, OPS_SOURCE)
+    assert OPS_VAR in text
+
+
+def test_every_daemon_has_an_ops_listener(help_vars):
+    missing = [d for d in DAEMONS if not has_ops(d, help_vars)]
+    assert not missing, "%s: no %s in --help" % (missing, OPS_VAR)
+
+
 # --- docker compose -------------------------------------------------------------------------
 
 def env_example_names():
@@ -173,7 +232,7 @@ def test_env_example_documents_every_variable(help_vars):
     for d, vs in help_vars.items():
         for name in vs:
             want = ENV_RENAMED.get((d, name), name)
-            if name in COMPOSE_FIXED[d]:
+            if name in compose_fixed(d, help_vars):
                 # listed in the reference section: "#   NAME=..."
                 assert re.search(r"^#\s+%s=" % want, text, re.M), \
                     "%s (%s, fixed by compose) not listed in .env.example" % (name, d)
@@ -205,7 +264,7 @@ def test_compose_passes_every_variable_from_env(tmp_path, help_vars):
                 d, set(env) - set(help_vars[d]))
         assert "WORKER_ID" not in env
         for name in help_vars[d]:
-            if name in COMPOSE_FIXED[d]:
+            if name in compose_fixed(d, help_vars):
                 continue
             src = ENV_RENAMED.get((d, name), name)
             assert str(env.get(name)) == sentinel[src], \
@@ -218,7 +277,7 @@ def test_compose_defaults_are_the_daemons_defaults(services, help_vars):
     for d in DAEMONS:
         env = services[d]["environment"]
         for name, dflt in help_vars[d].items():
-            if name in COMPOSE_FIXED[d] or dflt is None:
+            if name in compose_fixed(d, help_vars) or dflt is None:
                 continue
             assert str(env[name]) == dflt, "%s: %s=%r in compose, the daemon's default is %r" % (
                 d, name, env[name], dflt)
@@ -235,14 +294,26 @@ def test_compose_topology(services, help_vars):
             if var in env:
                 assert env[var] == "tcp://%s:%d" % (target, port_of(
                     services[target]["environment"][bind])), "%s: %s" % (d, var)
-        # a healthcheck on one of the daemon's own listeners, or a route it serves
+        # a healthcheck on one of the daemon's own listeners, on a route it serves there
         hc = s["healthcheck"]["test"]
         text = " ".join(hc) if isinstance(hc, list) else hc
-        ports = {port_of(env.get(v) or help_vars[d][v]) for v in LISTENERS[d]}
+        ports = listener_ports(d, env, help_vars)
         assert any(str(p) in text for p in ports), "%s: healthcheck %s" % (d, text)
-        for path in re.findall(r"http://127\.0\.0\.1:\d+(/[^\s'\"]*)", text):
-            assert serves_path(d, path), "%s: healthcheck on %s, which it does not serve" % (d,
-                                                                                          path)
+        ops = ops_port(d, env, d) if has_ops(d, help_vars) else None
+        urls = re.findall(r"http://127\.0\.0\.1:(\d+)(/[^\s'\"]*)", text)
+        for port, path in urls:
+            assert int(port) in ports, "%s: healthcheck on port %s, not a listener" % (d, port)
+            if int(port) == ops:
+                assert ops_serves(path), "%s: healthcheck on ops %s, not served" % (d, path)
+            else:
+                assert serves_path(d, path), "%s: healthcheck on %s, which it does not " \
+                    "serve" % (d, path)
+        # with an ops listener: the daemon's own readiness, GET /ready there, failing on 503
+        if ops is not None:
+            assert ("%d" % ops, "/ready") in urls, "%s: healthcheck is not ops /ready: %s" % (
+                d, text)
+            assert re.search(r"\bcurl\b.*\s-[a-zA-Z]*f", text), \
+                "%s: healthcheck curl without -f accepts a 503: %s" % (d, text)
         # started after what it needs is healthy
         for dep, cond in (s.get("depends_on") or {}).items():
             assert cond == {"condition": "service_healthy"}, (d, dep, cond)
@@ -254,6 +325,8 @@ def test_compose_topology(services, help_vars):
         services["gateway"]["environment"]["GATEWAY_LISTEN"])
     assert services["stream-proxy"]["ports"][0]["target"] == port_of(
         services["stream-proxy"]["environment"]["STREAM_LISTEN"])
+    for d in published:
+        assert len(services[d]["ports"]) == 1, "%s publishes more than its listener" % d
     # PostgreSQL keeps its data on the named volume
     assert any((v.get("source") if isinstance(v, dict) else v.split(":")[0]) == "pgdata"
                for v in services["postgres"]["volumes"])
@@ -378,7 +451,10 @@ def check_k8s(docs, help_vars):
     assert set(deps) == {"gateway", "auth", "source-discovery", "stream-proxy"}, set(deps)
     assert "torrent-worker" in sts and set(sts) <= {"torrent-worker", "postgres"}, set(sts)
     workloads = {**deps, **sts}
-    metrics = {d for d in DAEMONS if serves_path(d, "/metrics")}
+    # /metrics: served by the ops listener (cm_service.c) of every daemon that has one, or
+    # by the daemon's own sources
+    metrics = {d for d in DAEMONS if (has_ops(d, help_vars) and ops_serves("/metrics")) or
+               serves_path(d, "/metrics")}
 
     for name, w in workloads.items():
         tmpl = w["spec"]["template"]
@@ -419,8 +495,14 @@ def check_k8s(docs, help_vars):
                     assert var in env, "%s: %s is required" % (where, var)
             # listeners: container ports are exactly what the daemon binds
             cports = {p["containerPort"] for p in c.get("ports", [])}
-            lports = {port_of(env.get(v) or help_vars[d][v]) for v in LISTENERS[d]}
+            lports = listener_ports(d, env, help_vars)
             assert cports == lports, "%s: ports %s, binds %s" % (where, cports, lports)
+            named = {x.get("name"): x["containerPort"] for x in c.get("ports", [])}
+            ops = None
+            if has_ops(d, help_vars):
+                ops = ops_port(d, env, where)
+                assert named.get("metrics") == ops, \
+                    "%s: no container port named metrics on %s's %d" % (where, OPS_VAR, ops)
             # clients: a Service of the right name selects the daemon that binds, on its port
             for var, (target, bind) in ENDPOINTS.items():
                 if var not in help_vars[d]:
@@ -436,31 +518,72 @@ def check_k8s(docs, help_vars):
                 sp = next((p for p in svc["spec"]["ports"] if p["port"] == int(m.group(2))), None)
                 assert sp, "%s: %s port %s not on Service %s" % (where, var, m.group(2), svc)
                 tport = sp.get("targetPort", sp["port"])
-                named = {p.get("name"): p["containerPort"] for p in tc.get("ports", [])}
-                assert named.get(tport, tport) == bport, "%s: %s reaches %s" % (where, var, tport)
-            # probes: on the daemon's own listeners, HTTP paths it really serves
+                tnamed = {p.get("name"): p["containerPort"] for p in tc.get("ports", [])}
+                assert tnamed.get(tport, tport) == bport, "%s: %s reaches %s" % (where, var,
+                                                                                  tport)
+            # probes: on the daemon's own listeners, HTTP paths it really serves there
             for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
                 p = c.get(probe)
                 if not p:
                     continue
-                named = {x.get("name"): x["containerPort"] for x in c.get("ports", [])}
                 if "tcpSocket" in p or "httpGet" in p:
                     act = p.get("tcpSocket") or p.get("httpGet")
-                    assert named.get(act["port"], act["port"]) in lports, (where, probe)
+                    port = named.get(act["port"], act["port"])
+                    assert port in lports, (where, probe)
                     if "httpGet" in p:
-                        assert serves_path(d, act["path"]), (where, act["path"])
+                        ok = ops_serves(act["path"]) if port == ops else \
+                            serves_path(d, act["path"])
+                        assert ok, "%s: %s on %s:%s, not served there" % (where, probe, port,
+                                                                          act["path"])
                 else:
                     text = " ".join(p["exec"]["command"])
                     urls = re.findall(r"http://127\.0\.0\.1:(\d+)(/[^\s'\"]*)", text)
                     assert urls, "%s: %s execs no HTTP check: %s" % (where, probe, text)
                     for port, path in urls:
-                        assert int(port) in lports and serves_path(d, path), (where, text)
-            # Prometheus annotations exactly where /metrics is served
+                        ok = ops_serves(path) if int(port) == ops else serves_path(d, path)
+                        assert int(port) in lports and ok, (where, text)
+            # with an ops listener: liveness is its /health, readiness its /ready (startup, if
+            # any, either), as httpGet on it; a daemon that migrates a database at start has a
+            # startupProbe, so that liveness does not kill it during long migrations
+            if ops is not None:
+                want = {"livenessProbe": ("/health",), "readinessProbe": ("/ready",),
+                        "startupProbe": ("/health", "/ready")}
+                for probe, paths in want.items():
+                    p = c.get(probe)
+                    if not p:
+                        continue
+                    act = p.get("httpGet")
+                    assert act and named.get(act["port"], act["port"]) == ops and \
+                        act["path"] in paths, \
+                        "%s: %s must be httpGet %s on port metrics: %s" % (where, probe,
+                                                                            " or ".join(paths), p)
+                if "DATABASE_URL" in help_vars[d]:
+                    assert "startupProbe" in c, "%s: no startupProbe for its migrations" % where
+            # Services that expose the ops port: by name, onto the container's metrics port
+            for svc in svcs.values():
+                if not svc["spec"].get("selector", {}).items() <= \
+                        tmpl["metadata"]["labels"].items():
+                    continue
+                for sp in svc["spec"]["ports"]:
+                    if sp.get("name") == "metrics":
+                        tport = sp.get("targetPort", sp["port"])
+                        assert ops is not None and named.get(tport, tport) == ops, \
+                            "%s: Service %s port metrics reaches %s" % (
+                                where, svc["metadata"]["name"], tport)
+            # Prometheus annotations exactly where /metrics is served, on the port serving it
             ann = tmpl["metadata"].get("annotations", {})
             if d in metrics:
-                assert ann.get("prometheus.io/scrape") == "true", where
-                assert int(ann["prometheus.io/port"]) in cports, where
-                assert ann.get("prometheus.io/path", "/metrics") == "/metrics", where
+                assert ann.get("prometheus.io/scrape") == "true", \
+                    "%s: serves /metrics, no prometheus.io/scrape \"true\"" % where
+                assert "prometheus.io/port" in ann, "%s: no prometheus.io/port" % where
+                port = int(ann["prometheus.io/port"])
+                if ops is None:
+                    assert port in cports, where
+                else:
+                    assert port == ops, "%s: prometheus.io/port %d, /metrics is on %d" % (
+                        where, port, ops)
+                assert ann.get("prometheus.io/path") == "/metrics", \
+                    "%s: prometheus.io/path %r" % (where, ann.get("prometheus.io/path"))
             else:
                 assert "prometheus.io/scrape" not in ann, \
                     "%s: scrape annotation, but %s serves no /metrics" % (where, d)
