@@ -1,6 +1,6 @@
 """Source discovery end to end, against the recorded provider answers.
 
-Two fixture servers (tests/tools/fixture_server.py) serve ../shared/fixtures/providers for YTS
+Two fixture servers (tests/tools/fixture_server.py) serve tests/fixtures/providers for YTS
 and TheRARBG on 127.0.0.1; source-discovery talks real HTTP to them (YTS_API_URL,
 THE_RARBG_API_URL). Checked here:
   - POST /api/movies {imdbId} fills the movie from the providers and its sources appear,
@@ -32,8 +32,7 @@ from authlib import ADMIN_EMAIL, ADMIN_PASSWORD, NO_LIMITS, auth_header, call, l
 from conftest import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = Path(os.environ.get("MARQUEE_FIXTURES", ROOT.parent / "shared" / "fixtures" /
-                               "providers"))
+FIXTURES = Path(os.environ.get("MARQUEE_FIXTURES", ROOT / "tests" / "fixtures" / "providers"))
 SERVER = ROOT / "tests" / "tools" / "fixture_server.py"
 
 # A YTS fixture with torrents, and TheRARBG fixtures (one torrent each once de-duplicated).
@@ -103,8 +102,7 @@ class Vpn:
 
 @pytest.fixture
 def fixtures():
-    if not FIXTURES.is_dir():
-        pytest.skip("SKIP: no provider fixtures at %s" % FIXTURES)
+    assert FIXTURES.is_dir(), "no provider fixtures at %s" % FIXTURES
     yts, rarbg = Fixture("yts"), Fixture("therarbg")
     yield yts, rarbg
     yts.stop()

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""fixture_server: serves the recorded provider answers (../shared/fixtures/providers) over
+"""fixture_server: serves the recorded provider answers (tests/fixtures/providers) over
 HTTP on loopback, with fault injection, for the provider tests of source-discovery (the C unit
 test tests/unit/source-discovery/disc_provider_test.c and the Python integration tests).
 Python 3 standard library only.
@@ -8,7 +8,7 @@ Python 3 standard library only.
 Usage:
     fixture_server.py FIXTURES_DIR PROVIDER [--port N] [--host 127.0.0.1] [--verbose]
 
-    FIXTURES_DIR  the directory holding <provider>/data/... (e.g. ../shared/fixtures/providers)
+    FIXTURES_DIR  the directory holding <provider>/data/... (e.g. tests/fixtures/providers)
     PROVIDER      yts or therarbg (the subdirectory served)
     --port N      listen on N (default 0: an ephemeral port)
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * Tests of disc_parse: every recorded provider answer under ../shared/fixtures/providers (or
+ * Tests of disc_parse: every recorded provider answer under tests/fixtures/providers (or
  * $MARQUEE_FIXTURES) parsed by its parser, with counts and field values computed independently
  * with Python from the same files; then hostile answers: HTML pages, empty bodies, wrong
  * shapes, YTS errors, bad and duplicate hashes, base32 hashes, numbers as strings, negative
@@ -12,7 +12,7 @@
 #include "disc_parse.h"
 #include "../../tap.h"
 
-#define FIXTURES_DEFAULT "../shared/fixtures/providers"
+#define FIXTURES_DEFAULT "tests/fixtures/providers"
 #define H40 "0123456789abcdef0123456789abcdef01234567"
 #define H40_UPPER "0123456789ABCDEF0123456789ABCDEF01234567"
 #define H40_B "89abcdef0123456789abcdef0123456789abcdef"
@@ -1106,7 +1106,7 @@ int main(void)
         dir = FIXTURES_DEFAULT;
     s_walk(dir);
     if (nfx == 0) {
-        printf("ok %d # SKIP no provider fixtures under %s\n", ++tap_n_, dir);
+        ok(0, "the provider fixtures are in the repository (tests/fixtures/providers)");
     } else {
         test_all_fixtures(p);
         test_yts_counts(p);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * Tests of disc_http and disc_provider against tests/tools/fixture_server.py serving the
- * recorded answers under ../shared/fixtures/providers (or $MARQUEE_FIXTURES): searches on
+ * recorded answers under tests/fixtures/providers (or $MARQUEE_FIXTURES): searches on
  * both providers compared with the parser's own reading of the same files, unknown ids, the
  * listings, HTML pages, 5xx, malformed JSON, a dead mirror, 429 with Retry-After, timeouts,
  * every mirror failing and the health state going to ERROR and back to READY, the body cap,
@@ -17,7 +17,7 @@
 #include "disc_provider.h"
 #include "../../tap.h"
 
-#define FIXTURES_DEFAULT "../shared/fixtures/providers"
+#define FIXTURES_DEFAULT "tests/fixtures/providers"
 #define SERVER_SCRIPT "tests/tools/fixture_server.py"
 
 enum {
