@@ -350,7 +350,7 @@ def test_gated_worker_pauses_and_resumes(world, bare, control):
     # a metadata fetch from the holding peer: it connects and stays (no metadata comes)
     before = hold.counts()
     c.send(METADATA, {1: hold.hex, 2: _magnet(world, hold.hex), 3: 120000}, 125)
-    wait_until(lambda: hold.counts()["shaken"] > before["shaken"], 15,
+    wait_until(lambda: hold.counts()["shaken"] > before["shaken"], 45,
                what="the worker connected to the holding peer")
     wait_until(lambda: (_peers_of(c, "gw") or 0) >= 1, 5, what="1 peer in gw's heartbeat")
 
