@@ -422,12 +422,15 @@ static void s_write_head(cm_http_req_t *req, int status, const char *ctype, int6
 static void s_req_end(cm_http_req_t *req)
 {
     struct s_conn *c = req->conn;
+    static cm_metric_t *by_class[5]; /* looked up once: this runs for every request */
     static const char *const classes[] = {"code=\"1xx\"", "code=\"2xx\"", "code=\"3xx\"",
                                           "code=\"4xx\"", "code=\"5xx\""};
     int k = req->status / 100 - 1;
-    cm_metric_inc(cm_metrics_counter("marquee_http_requests_total",
-                                     classes[k >= 0 && k < 5 ? k : 4],
-                                     "HTTP requests answered, by status class."));
+    k = k >= 0 && k < 5 ? k : 4;
+    if (!by_class[k])
+        by_class[k] = cm_metrics_counter("marquee_http_requests_total", classes[k],
+                                         "HTTP requests answered, by status class.");
+    cm_metric_inc(by_class[k]);
     cm_log_i(req->name, req->id, "%s %s %d %" PRIu64 "B %" PRId64 "ms peer=%s:%d%s",
              req->parsed.method, req->parsed.path, req->status, req->sent,
              (int64_t)cm_mono_ms() - req->t0_ms, req->peer, req->peer_port,

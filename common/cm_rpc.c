@@ -328,9 +328,13 @@ static void s_dispatch(cm_rpc_t *self, const cm_msg_t *m)
 
     s_mark_alive(self);
     self->stats.received++;
-    if (self->server && d->kind == CM_MSG_REQUEST)
-        cm_metric_inc(cm_metrics_counter("marquee_rpc_requests_total", NULL,
-                                         "RPC requests received by this daemon's server."));
+    if (self->server && d->kind == CM_MSG_REQUEST) {
+        static cm_metric_t *requests; /* looked up once: this runs for every request */
+        if (!requests)
+            requests = cm_metrics_counter("marquee_rpc_requests_total", NULL,
+                                          "RPC requests received by this daemon's server.");
+        cm_metric_inc(requests);
+    }
     if (self->peer_fn)
         self->peer_fn(self, m, self->peer_arg);
     if (self->dead)

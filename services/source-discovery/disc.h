@@ -13,7 +13,11 @@ enum {
     DISC_FILES_MAX = 1000,  /* files kept and listed per source (SOURCE.file_paths max) */
 };
 
-enum { DISC_PROVIDERS_MAX = 4 };
+enum {
+    DISC_PROVIDERS_MAX = 4,
+    DISC_TRACKERS_MAX = 32,     /* BEST_TRACKERS kept */
+    DISC_TRACKER_URL_MAX = 512, /* bytes of one */
+};
 
 struct disc_provider;
 struct disc_vpn;
@@ -23,13 +27,15 @@ struct disc_torrents;
 
 /* What main.c read from the environment. */
 struct disc_cfg {
-    bool background;        /* DISCOVERY_BACKGROUND */
-    int tick_ms;            /* DISCOVERY_TICK */
-    int concurrency;        /* DISCOVERY_CONCURRENCY: background searches at once */
-    int refresh_s;          /* DISCOVERY_REFRESH: a movie with sources is searched again after */
-    int ondemand_ms;        /* ONDEMAND_SEARCH_TIMEOUT_MS */
-    int create_wait_ms;     /* MOVIE_CREATE without a title waits this long for the metadata */
-    const char *trackers;   /* BEST_TRACKERS: comma-separated, added to every magnet we build */
+    bool background;    /* DISCOVERY_BACKGROUND */
+    int tick_ms;        /* DISCOVERY_TICK */
+    int concurrency;    /* DISCOVERY_CONCURRENCY: background searches at once */
+    int refresh_s;      /* DISCOVERY_REFRESH: a movie with sources is searched again after */
+    int ondemand_ms;    /* ONDEMAND_SEARCH_TIMEOUT_MS */
+    int create_wait_ms; /* MOVIE_CREATE without a title waits this long for the metadata */
+    const char *const *trackers; /* BEST_TRACKERS (udp/http/https URLs), added to every magnet
+                                    we build and to every scrape */
+    size_t ntrackers;
     int import_ms;          /* DISCOVERY_IMPORT_INTERVAL: the newest listings (0: off) */
     int fetch_concurrency;  /* TORRENT_FETCH_CONCURRENCY (0: off) */
     int fetch_timeout_ms;   /* TORRENT_FETCH_TIMEOUT */

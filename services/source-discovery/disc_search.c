@@ -17,7 +17,6 @@
 #include "disc_vpn.h"
 
 enum {
-    S_TRACKERS_MAX = 32,       /* trackers in a magnet we build */
     S_ERROR_MAX = 200,         /* bytes of a search's error sentence */
     S_NOTHING_MIN_S = 45 * 60, /* a search that found nothing: again after 45..75 min */
     S_NOTHING_SPAN_S = 30 * 60,
@@ -68,9 +67,7 @@ struct disc_searches {
     int importing;        /* listings in flight */
     bool picking;         /* a pick query is in flight */
     bool stopped;
-    struct waiter *waiters;         /* every waiter not yet called */
-    char *trackers[S_TRACKERS_MAX]; /* BEST_TRACKERS */
-    size_t ntrackers;
+    struct waiter *waiters; /* every waiter not yet called */
 };
 
 static struct search *s_find(const struct disc *d, uint64_t id)
@@ -218,19 +215,19 @@ static void s_step_done(struct search *s)
 /* --- storing one provider's answer --- */
 
 /* The magnet we keep for a torrent: its hash, its name, the provider's trackers and ours. */
-static char *s_magnet(const struct disc_searches *ss, const uint8_t hash[20],
+static char *s_magnet(const struct disc_cfg *cfg, const uint8_t hash[20],
                       const struct disc_torrent *t)
 {
-    const char *tr[DISC_PARSE_TRACKERS_MAX + S_TRACKERS_MAX];
+    const char *tr[DISC_PARSE_TRACKERS_MAX + DISC_TRACKERS_MAX];
     size_t n = 0;
     for (size_t i = 0; i < t->ntrackers; i++)
         tr[n++] = t->trackers[i];
-    for (size_t i = 0; i < ss->ntrackers; i++) {
+    for (size_t i = 0; i < cfg->ntrackers; i++) {
         bool dup = false;
         for (size_t j = 0; j < n && !dup; j++)
-            dup = strcmp(tr[j], ss->trackers[i]) == 0;
+            dup = strcmp(tr[j], cfg->trackers[i]) == 0;
         if (!dup)
-            tr[n++] = ss->trackers[i];
+            tr[n++] = cfg->trackers[i];
     }
     cm_buf_t *b = cm_buf_new(64 * 1024);
     char *out = NULL;
@@ -306,7 +303,7 @@ static json_t *s_row(struct search *s, const char *provider, const struct disc_t
     char index_hex[2 * DISC_CRYPT_INDEX_LEN + 1];
     cm_hex_encode(index, sizeof(index), index_hex);
     char *hash_hex = disc_seal_hex(d, DISC_AAD_HASH, hash, sizeof(hash));
-    char *magnet = s_magnet(d->searches, hash, t);
+    char *magnet = s_magnet(&d->cfg, hash, t);
     char *magnet_hex = magnet ? disc_seal_hex(d, DISC_AAD_MAGNET, magnet, strlen(magnet)) : NULL;
     char *url_hex = t->url[0] ? disc_seal_hex(d, DISC_AAD_URL, t->url, strlen(t->url)) : NULL;
     if (magnet)
@@ -621,16 +618,6 @@ int disc_search_start(struct disc *d)
 {
     struct disc_searches *ss = cm_calloc(1, sizeof(*ss));
     d->searches = ss;
-    const char *p = d->cfg.trackers ? d->cfg.trackers : "";
-    while (*p && ss->ntrackers < S_TRACKERS_MAX) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        if (n > 0 && n <= 512 &&
-            (strncmp(p, "udp://", 6) == 0 || strncmp(p, "http://", 7) == 0 ||
-             strncmp(p, "https://", 8) == 0))
-            ss->trackers[ss->ntrackers++] = cm_strndup(p, n);
-        p += n + (comma ? 1 : 0);
-    }
     if (d->cfg.import_ms > 0 && d->nproviders) {
         ss->import = event_new(d->base, -1, EV_PERSIST, s_on_import, d);
         struct timeval tv = cm_tv_ms(d->cfg.import_ms);
@@ -657,9 +644,6 @@ void disc_search_stop(struct disc *d)
     if (ss->import)
         event_free(ss->import);
     ss->import = NULL;
-    for (size_t i = 0; i < ss->ntrackers; i++)
-        cm_free(ss->trackers[i]);
-    ss->ntrackers = 0;
     /* the providers are gone already (no callback comes); the database goes after this and
      * answers what is in flight with SHUTDOWN: a search with queries out is freed by the last
      * one's callback. Waiters go without a call. */

@@ -56,8 +56,6 @@ struct disc_torrents {
     bool stopped; /* disc_torrents_stop ran: the last pick's callback frees this */
     uint32_t running[2];
     struct job *jobs;
-    char *trackers[S_TRACKERS_MAX]; /* BEST_TRACKERS */
-    size_t ntrackers;
 };
 
 int disc_scrape_interval(int prev_s, int64_t old_seeders, int64_t old_leechers, uint32_t seeders,
@@ -408,12 +406,12 @@ static void s_scrape(struct job *j)
             snprintf(m->trackers[n++], sizeof(m->trackers[0]), "%s", mg.tr[i]);
         bt_magnet_clear(&mg);
     }
-    for (size_t i = 0; i < t->ntrackers && n < S_TRACKERS_MAX; i++) {
+    for (size_t i = 0; i < d->cfg.ntrackers && n < S_TRACKERS_MAX; i++) {
         bool dup = false;
         for (uint32_t k = 0; k < n && !dup; k++)
-            dup = strcmp(m->trackers[k], t->trackers[i]) == 0;
+            dup = strcmp(m->trackers[k], d->cfg.trackers[i]) == 0;
         if (!dup)
-            snprintf(m->trackers[n++], sizeof(m->trackers[0]), "%s", t->trackers[i]);
+            snprintf(m->trackers[n++], sizeof(m->trackers[0]), "%s", d->cfg.trackers[i]);
     }
     m->trackers_count = n;
     m->timeout_ms = S_SCRAPE_TIMEOUT_MS;
@@ -582,14 +580,6 @@ int disc_torrents_start(struct disc *d)
     struct disc_torrents *t = cm_calloc(1, sizeof(*t));
     t->d = d;
     d->torrents = t;
-    const char *p = d->cfg.trackers ? d->cfg.trackers : "";
-    while (*p && t->ntrackers < S_TRACKERS_MAX) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        if (n > 0 && n < 1024)
-            t->trackers[t->ntrackers++] = cm_strndup(p, n);
-        p += n + (comma ? 1 : 0);
-    }
     t->tick = event_new(d->base, -1, EV_PERSIST, s_on_tick, t);
     struct timeval tv = cm_tv_ms(d->cfg.tick_ms > 0 ? d->cfg.tick_ms : 2000);
     event_add(t->tick, &tv);
@@ -604,8 +594,6 @@ void disc_torrents_stop(struct disc *d)
     d->torrents = NULL;
     if (t->tick)
         event_free(t->tick);
-    for (size_t i = 0; i < t->ntrackers; i++)
-        cm_free(t->trackers[i]);
     while (t->jobs) {
         struct job *j = t->jobs;
         t->jobs = j->next;

@@ -133,6 +133,9 @@ static const struct cm_daemon s_daemon = {
 static const struct cm_proto *const s_protos[] = {&discovery_proto, NULL};
 
 static struct disc s_disc;
+static char s_trackers_buf[8192 + 1];
+static const char *s_trackers[DISC_TRACKERS_MAX]; /* BEST_TRACKERS, pointers into the buffer */
+static size_t s_ntrackers;
 static struct event *s_probe; /* providers' health probes */
 static struct event *s_gate;  /* the gate told to the stream-proxy again, for a restarted one */
 
@@ -307,6 +310,21 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
         cm_log_e("main", 0, "%s", err);
         return -1;
     }
+    const char *tr[DISC_TRACKERS_MAX];
+    size_t ntr =
+        s_split(s_cfg.trackers, s_trackers_buf, sizeof(s_trackers_buf), tr, DISC_TRACKERS_MAX);
+    for (size_t i = 0; i < ntr; i++) {
+        if (strlen(tr[i]) > DISC_TRACKER_URL_MAX ||
+            (strncmp(tr[i], "udp://", 6) != 0 && strncmp(tr[i], "http://", 7) != 0 &&
+             strncmp(tr[i], "https://", 8) != 0)) {
+            cm_log_w("main", 0,
+                     "BEST_TRACKERS: \"%.80s\" is not a udp, http or https URL of at "
+                     "most %d bytes: skipped",
+                     tr[i], DISC_TRACKER_URL_MAX);
+            continue;
+        }
+        s_trackers[s_ntrackers++] = tr[i];
+    }
     s_disc.cfg = (struct disc_cfg){
         .background = s_cfg.background,
         .tick_ms = (int)s_cfg.tick,
@@ -314,7 +332,8 @@ static int s_setup(struct cm_service_ctx *ctx, int argc, char **argv, int argi, 
         .refresh_s = (int)(s_cfg.refresh / 1000),
         .ondemand_ms = (int)s_cfg.ondemand_ms,
         .create_wait_ms = (int)s_cfg.create_wait,
-        .trackers = s_cfg.trackers,
+        .trackers = s_trackers,
+        .ntrackers = s_ntrackers,
         .import_ms = (int)s_cfg.import,
         .fetch_concurrency = (int)s_cfg.fetch_conc,
         .fetch_timeout_ms = (int)s_cfg.fetch_timeout,

@@ -163,18 +163,29 @@ static struct sreq *s_redeem(struct ticket *t)
     return r;
 }
 
-/* A new stream id for `r`, for a read that must not be mistaken for the one it replaces. */
-static void s_rekey(struct sreq *r)
+/* `r` under a fresh stream id in the id hash, and out of it. */
+static void s_bucket_link(struct sreq *r)
 {
     strm_edge_t *e = r->e;
-    struct sreq **pp = &e->buckets[r->stream_id % EDGE_BUCKETS];
+    r->stream_id = ++e->next_stream_id;
+    r->bnext = e->buckets[r->stream_id % EDGE_BUCKETS];
+    e->buckets[r->stream_id % EDGE_BUCKETS] = r;
+}
+
+static void s_bucket_unlink(struct sreq *r)
+{
+    struct sreq **pp = &r->e->buckets[r->stream_id % EDGE_BUCKETS];
     while (*pp && *pp != r)
         pp = &(*pp)->bnext;
     if (*pp)
         *pp = r->bnext;
-    r->stream_id = ++e->next_stream_id;
-    r->bnext = e->buckets[r->stream_id % EDGE_BUCKETS];
-    e->buckets[r->stream_id % EDGE_BUCKETS] = r;
+}
+
+/* A new stream id for `r`, for a read that must not be mistaken for the one it replaces. */
+static void s_rekey(struct sreq *r)
+{
+    s_bucket_unlink(r);
+    s_bucket_link(r);
 }
 
 /* --- sessions --- */
@@ -245,11 +256,7 @@ static void s_close_worker_read(struct sreq *r)
 static void s_free(struct sreq *r)
 {
     strm_edge_t *e = r->e;
-    struct sreq **pp = &e->buckets[r->stream_id % EDGE_BUCKETS];
-    while (*pp && *pp != r)
-        pp = &(*pp)->bnext;
-    if (*pp)
-        *pp = r->bnext;
+    s_bucket_unlink(r);
     if (r->prev)
         r->prev->next = r->next;
     else
@@ -1031,11 +1038,9 @@ static struct sreq *s_new(strm_edge_t *e, cm_http_req_t *req)
     struct sreq *r = cm_calloc(1, sizeof(*r));
     r->e = e;
     r->req = req;
-    r->stream_id = ++e->next_stream_id;
     r->head = strcmp(cm_http_req_method(req), "HEAD") == 0;
     r->timer = evtimer_new(e->base, s_on_timer, r);
-    r->bnext = e->buckets[r->stream_id % EDGE_BUCKETS];
-    e->buckets[r->stream_id % EDGE_BUCKETS] = r;
+    s_bucket_link(r);
     r->next = e->all;
     if (e->all)
         e->all->prev = r;
