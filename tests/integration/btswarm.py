@@ -687,7 +687,7 @@ class OpenTracker:
                 if ok:
                     self.announce(h, 9, left=0, event="stopped", peer_id=probe_id)
                 return ok
-            wait_until(accepted, 10, interval=0.1, what="opentracker whitelist reload")
+            wait_until(accepted, 30, interval=0.1, what="opentracker whitelist reload")
 
     def announce(self, info_hash, port, left, event=None, peer_id=None, uploaded=0,
                  downloaded=0):
